@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Start or stop Amazon DynamoDB Local (in memory) on a loopback port.
+#   scripts/dynamodb-local.sh start [port]   installs if needed, starts, waits until it answers
+#   scripts/dynamodb-local.sh stop  [port]   stops it by the PID recorded at start
+# Port defaults to $DDB_PORT or 8000.
+source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
+
+cmd="${1:-}"
+port="${2:-${DDB_PORT:-8000}}"
+pidfile="$TOOLS/dynamodb-local.$port.pid"
+logfile="$TOOLS/dynamodb-local.$port.log"
+
+answers() { curl -s -o /dev/null -m 1 "http://127.0.0.1:$port/" ; }
+
+case "$cmd" in
+  start)
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && answers; then
+      log "DynamoDB Local already running on port $port (pid $(cat "$pidfile"))"
+      exit 0
+    fi
+    if answers; then
+      echo "port $port is taken by another process; choose another with DDB_PORT" >&2
+      exit 1
+    fi
+    ensure_dynamodb_local
+    jar="$(ddb_jar)"
+    log "starting DynamoDB Local on 127.0.0.1:$port"
+    nohup java -Xmx512m -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" \
+      -jar "$jar" -inMemory -port "$port" >"$logfile" 2>&1 &
+    echo $! >"$pidfile"
+    for _ in $(seq 1 150); do
+      if answers; then log "DynamoDB Local ready (pid $(cat "$pidfile"))"; exit 0; fi
+      kill -0 "$(cat "$pidfile")" 2>/dev/null || break
+      sleep 0.2
+    done
+    echo "DynamoDB Local did not start; log:" >&2
+    cat "$logfile" >&2
+    exit 1
+    ;;
+  stop)
+    if [ -f "$pidfile" ]; then
+      pid="$(cat "$pidfile")"
+      if kill "$pid" 2>/dev/null; then
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        log "DynamoDB Local on port $port stopped"
+      fi
+      rm -f "$pidfile"
+    fi
+    ;;
+  *)
+    echo "usage: $0 start|stop [port]" >&2
+    exit 2
+    ;;
+esac

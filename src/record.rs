@@ -1,0 +1,266 @@
+//! A stored DynamoDB item, decoded only as far as rendering needs.
+//!
+//! Agno's DynamoDB storage writes ids and names as `S`, timestamps as `N`, and every
+//! document-valued attribute (`session_data`, `runs`, …) as JSON text in an `S`. Items
+//! written by other tools may hold those documents as native `M`/`L` values instead.
+//! Both become [`Doc`] (JSON text), so rendering has a single input form.
+//!
+//! Unlike Agno's own reader, strings are never JSON-decoded unless they are documents:
+//! a `user_id` of `"123"` stays the string `"123"`.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::request::SessionType;
+
+/// A raw DynamoDB item, as `GetItem` returns it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// A document-valued attribute, as JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc(String);
+
+impl Doc {
+    pub fn new(json: impl Into<String>) -> Self {
+        Doc(json.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An epoch-seconds timestamp as stored: Agno writes integers, but floats happen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Epoch {
+    Int(i64),
+    Float(f64),
+}
+
+/// The attributes of a session item that the detail documents use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionRecord {
+    pub session_id: String,
+    pub session_type: Option<String>,
+    pub user_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub team_id: Option<String>,
+    pub workflow_id: Option<String>,
+    pub workflow_name: Option<String>,
+    pub session_data: Option<Doc>,
+    pub agent_data: Option<Doc>,
+    pub team_data: Option<Doc>,
+    pub workflow_data: Option<Doc>,
+    pub metadata: Option<Doc>,
+    pub runs: Option<Doc>,
+    pub summary: Option<Doc>,
+    pub created_at: Option<Epoch>,
+    pub updated_at: Option<Epoch>,
+}
+
+/// An attribute that cannot be read as the schema needs it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("attribute '{attribute}' {problem}")]
+pub struct RecordError {
+    pub attribute: String,
+    pub problem: String,
+}
+
+impl RecordError {
+    fn new(attribute: &str, problem: impl Into<String>) -> Self {
+        RecordError {
+            attribute: attribute.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl SessionRecord {
+    /// Decodes an item; unknown attributes are ignored, as Agno ignores them.
+    pub fn from_item(item: Item) -> Result<Self, RecordError> {
+        let mut record = SessionRecord::default();
+        let mut has_id = false;
+        for (name, value) in item {
+            match name.as_str() {
+                "session_id" => {
+                    record.session_id = text(&name, value)?.unwrap_or_default();
+                    has_id = true;
+                }
+                "session_type" => record.session_type = text(&name, value)?,
+                "user_id" => record.user_id = text(&name, value)?,
+                "agent_id" => record.agent_id = text(&name, value)?,
+                "team_id" => record.team_id = text(&name, value)?,
+                "workflow_id" => record.workflow_id = text(&name, value)?,
+                "workflow_name" => record.workflow_name = text(&name, value)?,
+                "session_data" => record.session_data = doc(&name, value)?,
+                "agent_data" => record.agent_data = doc(&name, value)?,
+                "team_data" => record.team_data = doc(&name, value)?,
+                "workflow_data" => record.workflow_data = doc(&name, value)?,
+                "metadata" => record.metadata = doc(&name, value)?,
+                "runs" => record.runs = doc(&name, value)?,
+                "summary" => record.summary = doc(&name, value)?,
+                "created_at" => record.created_at = epoch(&name, value)?,
+                "updated_at" => record.updated_at = epoch(&name, value)?,
+                _ => {}
+            }
+        }
+        if !has_id {
+            return Err(RecordError::new("session_id", "is missing"));
+        }
+        Ok(record)
+    }
+
+    /// The stored type, if it is one of the three Agno knows.
+    pub fn stored_type(&self) -> Option<SessionType> {
+        self.session_type.as_deref().and_then(SessionType::parse)
+    }
+}
+
+fn kind(value: &AttributeValue) -> &'static str {
+    match value {
+        AttributeValue::S(_) => "S",
+        AttributeValue::N(_) => "N",
+        AttributeValue::B(_) => "B",
+        AttributeValue::Bool(_) => "BOOL",
+        AttributeValue::Null(_) => "NULL",
+        AttributeValue::M(_) => "M",
+        AttributeValue::L(_) => "L",
+        AttributeValue::Ss(_) => "SS",
+        AttributeValue::Ns(_) => "NS",
+        AttributeValue::Bs(_) => "BS",
+        _ => "an unknown type",
+    }
+}
+
+/// A string-valued attribute (ids, names): `S`, or `NULL` for none.
+fn text(name: &str, value: AttributeValue) -> Result<Option<String>, RecordError> {
+    match value {
+        AttributeValue::S(s) => Ok(Some(s)),
+        AttributeValue::Null(_) => Ok(None),
+        other => Err(RecordError::new(
+            name,
+            format!("has type {}, expected S", kind(&other)),
+        )),
+    }
+}
+
+/// A document-valued attribute: JSON text in `S` (as Agno writes it), or a native value.
+fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
+    match value {
+        AttributeValue::S(s) => Ok(Some(Doc(s))),
+        AttributeValue::Null(_) => Ok(None),
+        native => {
+            let json: serde_json::Value = serde_dynamo::from_attribute_value(native)
+                .map_err(|e| RecordError::new(name, format!("cannot be read as JSON: {e}")))?;
+            Ok(Some(Doc(json.to_string())))
+        }
+    }
+}
+
+/// An epoch-seconds attribute: `N` as Agno writes it, or a numeric `S`.
+fn epoch(name: &str, value: AttributeValue) -> Result<Option<Epoch>, RecordError> {
+    let number = match &value {
+        AttributeValue::N(n) => n.as_str(),
+        AttributeValue::S(s) => s.as_str(),
+        AttributeValue::Null(_) => return Ok(None),
+        other => {
+            return Err(RecordError::new(
+                name,
+                format!("has type {}, expected N", kind(other)),
+            ));
+        }
+    };
+    parse_epoch(number.trim())
+        .map(Some)
+        .ok_or_else(|| RecordError::new(name, format!("is not a number: {number:?}")))
+}
+
+fn parse_epoch(number: &str) -> Option<Epoch> {
+    if let Ok(i) = number.parse::<i64>() {
+        return Some(Epoch::Int(i));
+    }
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .map(Epoch::Float)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> AttributeValue {
+        AttributeValue::S(v.into())
+    }
+
+    #[test]
+    fn decodes_agno_item_without_json_decoding_ids() {
+        let item: Item = [
+            ("session_id", s("abc")),
+            ("session_type", s("agent")),
+            ("user_id", s("123")),
+            ("session_data", s(r#"{"session_state":{}}"#)),
+            ("created_at", AttributeValue::N("1757088129".into())),
+            ("extra", s("ignored")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let record = SessionRecord::from_item(item).unwrap();
+        assert_eq!(record.user_id.as_deref(), Some("123"));
+        assert_eq!(record.stored_type(), Some(SessionType::Agent));
+        assert_eq!(
+            record.session_data.unwrap().as_str(),
+            r#"{"session_state":{}}"#
+        );
+        assert_eq!(record.created_at, Some(Epoch::Int(1757088129)));
+    }
+
+    #[test]
+    fn native_map_becomes_json_text() {
+        let map = [("a".to_owned(), AttributeValue::N("1".into()))]
+            .into_iter()
+            .collect();
+        let item: Item = [
+            ("session_id".to_owned(), s("x")),
+            ("agent_data".to_owned(), AttributeValue::M(map)),
+        ]
+        .into_iter()
+        .collect();
+        let record = SessionRecord::from_item(item).unwrap();
+        assert_eq!(record.agent_data.unwrap().as_str(), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn wrong_attribute_types_are_named() {
+        let item: Item = [
+            ("session_id".to_owned(), s("x")),
+            ("user_id".to_owned(), AttributeValue::N("7".into())),
+        ]
+        .into_iter()
+        .collect();
+        let err = SessionRecord::from_item(item).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "attribute 'user_id' has type N, expected S"
+        );
+
+        let item: Item = [
+            ("session_id".to_owned(), s("x")),
+            ("created_at".to_owned(), AttributeValue::N("soon".into())),
+        ]
+        .into_iter()
+        .collect();
+        let err = SessionRecord::from_item(item).unwrap_err();
+        assert_eq!(err.attribute, "created_at");
+    }
+
+    #[test]
+    fn float_epochs_are_kept() {
+        assert_eq!(parse_epoch("1.5"), Some(Epoch::Float(1.5)));
+        assert_eq!(parse_epoch("nan"), None);
+        assert_eq!(parse_epoch("-3"), Some(Epoch::Int(-3)));
+    }
+}

@@ -1,0 +1,390 @@
+//! Chat messages: a stored message, read and written back as Agno's
+//! `Message.from_dict(...).to_dict()` would, field order included.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::json::{Int, RawObject, is_empty_container};
+
+/// One stored message, and (after [`Message::normalize`]) its `to_dict()` form.
+/// Field order is `Message.to_dict()`'s.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Message<'a> {
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_content: Option<&'a RawValue>,
+    #[serde(default)]
+    pub from_history: bool,
+    #[serde(default)]
+    pub stop_after_tool_call: bool,
+    #[serde(borrow)]
+    pub role: Cow<'a, str>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_id: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub tool_name: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub tool_args: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub tool_call_error: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub redacted_reasoning_content: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub provider_data: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<Media<'a>>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<Vec<Media<'a>>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub videos: Option<Vec<Media<'a>>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<Media<'a>>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub audio_output: Option<Media<'a>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<References<'a>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MessageMetrics<'a>>,
+    /// Agno stamps a message with the time it was built when none is stored; we don't
+    /// invent one per request, so a message stored without it is answered without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Int>,
+}
+
+impl<'a> Message<'a> {
+    /// Applies `to_dict()`'s rules: empty lists and dicts are left out of the first block
+    /// of fields, empty media lists and metrics are left out, media gain their defaults.
+    pub fn normalize(&mut self) {
+        for field in [
+            &mut self.id,
+            &mut self.content,
+            &mut self.reasoning_content,
+            &mut self.name,
+            &mut self.tool_call_id,
+            &mut self.tool_name,
+            &mut self.tool_args,
+            &mut self.tool_call_error,
+            &mut self.tool_calls,
+            &mut self.redacted_reasoning_content,
+            &mut self.provider_data,
+        ] {
+            if field.is_some_and(is_empty_container) {
+                *field = None;
+            }
+        }
+        for (list, kind) in [
+            (&mut self.images, MediaKind::Image),
+            (&mut self.audio, MediaKind::Audio),
+            (&mut self.videos, MediaKind::Video),
+            (&mut self.files, MediaKind::File),
+        ] {
+            match list {
+                Some(items) if !items.is_empty() => items.iter_mut().for_each(|m| m.kind = kind),
+                _ => *list = None,
+            }
+        }
+        if let Some(audio) = &mut self.audio_output {
+            audio.kind = MediaKind::Audio;
+        }
+        if self.metrics.as_ref().is_some_and(MessageMetrics::is_empty) {
+            self.metrics = None;
+        }
+    }
+
+    /// `content` as a string for a session name: the text itself, or for multimodal
+    /// content its first text part (`Message.get_content_string`). `None` when absent.
+    pub fn content_text(&self) -> Option<Cow<'a, str>> {
+        let raw = self.content?;
+        match raw.get().as_bytes().first() {
+            Some(b'"') => serde_json::from_str::<Cow<'a, str>>(raw.get())
+                .ok()
+                .map(|c| Cow::Owned(c.into_owned())),
+            Some(b'[') => {
+                #[derive(Deserialize)]
+                struct Part<'p> {
+                    #[serde(borrow)]
+                    text: Option<Cow<'p, str>>,
+                }
+                let first = serde_json::from_str::<Vec<&RawValue>>(raw.get()).ok()?;
+                let text = first
+                    .first()
+                    .and_then(|p| serde_json::from_str::<Part>(p.get()).ok())
+                    .and_then(|p| p.text.map(|t| t.into_owned()));
+                Some(Cow::Owned(text.unwrap_or_else(|| raw.get().to_owned())))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `Message.metrics` (`Metrics.to_dict()`): zero counters and empty values left out.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct MessageMetrics<'a> {
+    #[serde(default, skip_serializing_if = "Int::is_zero")]
+    pub input_tokens: Int,
+    #[serde(default, skip_serializing_if = "Int::is_zero")]
+    pub output_tokens: Int,
+    #[serde(default, skip_serializing_if = "Int::is_zero")]
+    pub total_tokens: Int,
+    #[serde(default, skip_serializing_if = "Int::is_zero")]
+    pub audio_input_tokens: Int,
+    #[serde(default, skip_serializing_if = "Int::is_zero")]
+    pub audio_output_tokens: Int,
+    #[serde(default, skip_serializing_if = "Int::is_zero")]
+    pub audio_total_tokens: Int,
+    #[serde(default, skip_serializing_if = "Int::is_zero")]
+    pub cache_read_tokens: Int,
+    #[serde(default, skip_serializing_if = "Int::is_zero")]
+    pub cache_write_tokens: Int,
+    #[serde(default, skip_serializing_if = "Int::is_zero")]
+    pub reasoning_tokens: Int,
+    #[serde(default, skip_serializing_if = "zero_or_none")]
+    pub time_to_first_token: Option<f64>,
+    #[serde(default, skip_serializing_if = "zero_or_none")]
+    pub duration: Option<f64>,
+    #[serde(borrow, default, skip_serializing_if = "none_or_empty")]
+    pub provider_metrics: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "none_or_empty")]
+    pub additional_metrics: Option<&'a RawValue>,
+}
+
+fn zero_or_none(value: &Option<f64>) -> bool {
+    value.is_none_or(|v| v == 0.0)
+}
+
+fn none_or_empty(value: &Option<&RawValue>) -> bool {
+    value.is_none_or(is_empty_container)
+}
+
+impl MessageMetrics<'_> {
+    fn is_empty(&self) -> bool {
+        [
+            self.input_tokens,
+            self.output_tokens,
+            self.total_tokens,
+            self.audio_input_tokens,
+            self.audio_output_tokens,
+            self.audio_total_tokens,
+            self.cache_read_tokens,
+            self.cache_write_tokens,
+            self.reasoning_tokens,
+        ]
+        .iter()
+        .all(Int::is_zero)
+            && zero_or_none(&self.time_to_first_token)
+            && zero_or_none(&self.duration)
+            && none_or_empty(&self.provider_metrics)
+            && none_or_empty(&self.additional_metrics)
+    }
+}
+
+/// `MessageReferences.model_dump()`: all three fields, `null` included.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct References<'a> {
+    #[serde(borrow)]
+    pub query: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub references: Option<&'a RawValue>,
+    #[serde(default)]
+    pub time: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum MediaKind {
+    #[default]
+    Image,
+    Audio,
+    Video,
+    File,
+}
+
+impl MediaKind {
+    /// The keys of each media type's `to_dict()`, in order.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            MediaKind::Image => &[
+                "id",
+                "url",
+                "filepath",
+                "format",
+                "mime_type",
+                "detail",
+                "original_prompt",
+                "revised_prompt",
+                "alt_text",
+                "content",
+            ],
+            MediaKind::Audio => &[
+                "id",
+                "url",
+                "filepath",
+                "format",
+                "mime_type",
+                "duration",
+                "sample_rate",
+                "channels",
+                "transcript",
+                "expires_at",
+                "content",
+            ],
+            MediaKind::Video => &[
+                "id",
+                "url",
+                "filepath",
+                "format",
+                "mime_type",
+                "duration",
+                "width",
+                "height",
+                "fps",
+                "eta",
+                "original_prompt",
+                "revised_prompt",
+                "content",
+            ],
+            MediaKind::File => &[
+                "id",
+                "url",
+                "filepath",
+                "content",
+                "mime_type",
+                "file_type",
+                "filename",
+                "size",
+                "external",
+                "format",
+                "name",
+            ],
+        }
+    }
+
+    /// Defaults the model fills in when the key is absent.
+    fn default_for(self, key: &str) -> Option<&'static str> {
+        match (self, key) {
+            (MediaKind::Audio, "sample_rate") => Some("24000"),
+            (MediaKind::Audio, "channels") => Some("1"),
+            _ => None,
+        }
+    }
+}
+
+/// A media item (image, audio, video, file), written back with its type's keys in
+/// order and nulls left out.
+#[derive(Debug)]
+pub struct Media<'a> {
+    fields: RawObject<'a>,
+    kind: MediaKind,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Media<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Media {
+            fields: RawObject::deserialize(deserializer)?,
+            kind: MediaKind::Image,
+        })
+    }
+}
+
+impl Serialize for Media<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for &key in self.kind.keys() {
+            match self.fields.get(key) {
+                Some(value) if value.get() != "null" => map.serialize_entry(key, value)?,
+                Some(_) => {}
+                None => {
+                    if let Some(default) = self.kind.default_for(key) {
+                        map.serialize_entry(key, &RawNumber(default))?;
+                    }
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// A literal JSON number written as is.
+struct RawNumber(&'static str);
+
+impl Serialize for RawNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0
+            .parse::<u64>()
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(stored: &str) -> String {
+        let mut message: Message = serde_json::from_str(stored).unwrap();
+        message.normalize();
+        serde_json::to_string(&message).unwrap()
+    }
+
+    #[test]
+    fn to_dict_order_defaults_and_empty_values() {
+        let stored = r#"{"created_at": 5, "role": "assistant", "content": "hi", "tool_calls": [],
+            "metrics": {"input_tokens": 3, "output_tokens": 0, "duration": 0.5, "provider_metrics": {}},
+            "id": "m1", "name": null, "from_history": false}"#;
+        assert_eq!(
+            render(stored),
+            r#"{"id":"m1","content":"hi","from_history":false,"stop_after_tool_call":false,"role":"assistant","metrics":{"input_tokens":3,"duration":0.5},"created_at":5}"#
+        );
+    }
+
+    #[test]
+    fn empty_metrics_are_dropped_and_integral_floats_become_ints() {
+        let stored =
+            r#"{"role": "user", "content": "", "metrics": {"input_tokens": 0}, "created_at": 7.0}"#;
+        assert_eq!(
+            render(stored),
+            r#"{"content":"","from_history":false,"stop_after_tool_call":false,"role":"user","created_at":7}"#
+        );
+    }
+
+    #[test]
+    fn media_keep_their_type_order_and_defaults() {
+        let stored = r#"{"role": "user", "audio": [{"format": "wav", "url": "u", "id": "a1", "transcript": null}],
+            "images": []}"#;
+        assert_eq!(
+            render(stored),
+            r#"{"from_history":false,"stop_after_tool_call":false,"role":"user","audio":[{"id":"a1","url":"u","format":"wav","sample_rate":24000,"channels":1}]}"#
+        );
+    }
+
+    #[test]
+    fn references_dump_all_fields() {
+        let stored = r#"{"role": "user", "references": {"query": "q"}}"#;
+        assert_eq!(
+            render(stored),
+            r#"{"from_history":false,"stop_after_tool_call":false,"role":"user","references":{"query":"q","references":null,"time":null}}"#
+        );
+    }
+
+    #[test]
+    fn content_text_for_names() {
+        let m: Message = serde_json::from_str(r#"{"role":"user","content":"caf\u00e9"}"#).unwrap();
+        assert_eq!(m.content_text().unwrap(), "café");
+        let m: Message = serde_json::from_str(
+            r#"{"role":"user","content":[{"type":"text","text":"look"},{"type":"image"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(m.content_text().unwrap(), "look");
+        let m: Message = serde_json::from_str(r#"{"role":"user"}"#).unwrap();
+        assert!(m.content_text().is_none());
+    }
+}

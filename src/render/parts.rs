@@ -1,0 +1,325 @@
+//! The pieces of a stored session that the three detail documents share: decoded
+//! straight from the stored JSON text, borrowing from it.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::RenderError;
+use super::json::{Int, is_empty_container, is_object, is_truthy, keep_null};
+use super::message::Message;
+use super::time::{iso_utc, normalize_isoformat};
+use crate::record::{Doc, Epoch};
+
+/// An empty JSON object, for AgentOS's `{}` defaults.
+pub fn empty_object() -> &'static RawValue {
+    serde_json::from_str("{}").expect("valid JSON")
+}
+
+/// Parses a document attribute, naming it in the error.
+pub fn parse<'a, T: Deserialize<'a>>(
+    attribute: &'static str,
+    doc: &'a Doc,
+) -> Result<T, RenderError> {
+    serde_json::from_str(doc.as_str()).map_err(|source| RenderError::Json { attribute, source })
+}
+
+/// A document attribute passed through as it is (`None` for JSON `null`).
+pub fn raw<'a>(
+    attribute: &'static str,
+    doc: Option<&'a Doc>,
+) -> Result<Option<&'a RawValue>, RenderError> {
+    match doc {
+        None => Ok(None),
+        Some(doc) => {
+            let raw: &RawValue = parse(attribute, doc)?;
+            Ok((raw.get() != "null").then_some(raw))
+        }
+    }
+}
+
+/// A document attribute the schema types as `dict`.
+pub fn raw_object<'a>(
+    attribute: &'static str,
+    doc: Option<&'a Doc>,
+) -> Result<Option<&'a RawValue>, RenderError> {
+    let raw = raw(attribute, doc)?;
+    match raw {
+        Some(value) if !is_object(value) => {
+            Err(RenderError::shape(attribute, "is not a JSON object"))
+        }
+        _ => Ok(raw),
+    }
+}
+
+/// `session_data`, decoded only for the keys the documents read.
+#[derive(Debug, Default, Deserialize)]
+pub struct SessionData<'a> {
+    #[serde(borrow, default)]
+    pub session_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub session_state: Option<&'a RawValue>,
+    /// `Some("null")` when stored as null, `None` when missing: AgentOS answers
+    /// `metrics: null` for the first and `metrics: {}` for the second.
+    #[serde(borrow, default, deserialize_with = "keep_null")]
+    pub session_metrics: Option<&'a RawValue>,
+}
+
+/// The decoded `session_data` and whether Python would find it truthy (non-empty).
+pub struct Data<'a> {
+    pub fields: SessionData<'a>,
+    pub raw: Option<&'a RawValue>,
+}
+
+impl<'a> Data<'a> {
+    pub fn parse(doc: Option<&'a Doc>) -> Result<Self, RenderError> {
+        let raw = raw_object("session_data", doc)?;
+        let fields = match raw {
+            Some(raw) => serde_json::from_str(raw.get()).map_err(|source| RenderError::Json {
+                attribute: "session_data",
+                source,
+            })?,
+            None => SessionData::default(),
+        };
+        Ok(Data { fields, raw })
+    }
+
+    /// `if session.session_data`: present and not `{}`.
+    pub fn truthy(&self) -> bool {
+        self.raw.is_some_and(|raw| !is_empty_container(raw))
+    }
+
+    /// `session_data.get("session_state")` when `session_data` is truthy.
+    pub fn session_state(&self) -> Option<&'a RawValue> {
+        self.fields.session_state.filter(|_| self.truthy())
+    }
+
+    /// `session_data.get("session_metrics", {})` when `session_data` is truthy.
+    pub fn metrics(&self) -> Option<&'a RawValue> {
+        if !self.truthy() {
+            return None;
+        }
+        match self.fields.session_metrics {
+            None => Some(empty_object()),
+            Some(raw) if raw.get() == "null" => None,
+            Some(raw) => Some(raw),
+        }
+    }
+
+    /// `session_metrics.get("total_tokens")`, as pydantic's `Optional[int]`.
+    pub fn total_tokens(&self) -> Result<Option<Int>, RenderError> {
+        #[derive(Deserialize)]
+        struct Totals {
+            #[serde(default)]
+            total_tokens: Option<Int>,
+        }
+        match self.metrics() {
+            Some(raw) if is_object(raw) => serde_json::from_str::<Totals>(raw.get())
+                .map(|t| t.total_tokens)
+                .map_err(|source| RenderError::Json {
+                    attribute: "session_data",
+                    source,
+                }),
+            Some(_) => Err(RenderError::shape(
+                "session_data",
+                "has session_metrics that is not an object",
+            )),
+            None => Ok(None),
+        }
+    }
+}
+
+/// `SessionSummary.from_dict(...).to_dict()`.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Summary<'a> {
+    #[serde(borrow)]
+    pub summary: &'a RawValue,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub topics: Option<&'a RawValue>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Cow<'a, RawValue>>,
+}
+
+impl<'a> Summary<'a> {
+    pub fn parse(doc: Option<&'a Doc>) -> Result<Option<Self>, RenderError> {
+        let Some(raw) = raw_object("summary", doc)? else {
+            return Ok(None);
+        };
+        let mut summary: Summary =
+            serde_json::from_str(raw.get()).map_err(|source| RenderError::Json {
+                attribute: "summary",
+                source,
+            })?;
+        if summary.summary.get() == "null" {
+            return Err(RenderError::shape("summary", "has a null summary"));
+        }
+        // `updated_at` goes through datetime.fromisoformat(...).isoformat() when truthy.
+        summary.updated_at = match summary.updated_at.take() {
+            Some(at) if !is_truthy(&at) => None,
+            Some(at) => Some(normalized_timestamp(at)),
+            None => None,
+        };
+        Ok(Some(summary))
+    }
+}
+
+fn normalized_timestamp(at: Cow<'_, RawValue>) -> Cow<'_, RawValue> {
+    let Ok(text) = serde_json::from_str::<Cow<str>>(at.get()) else {
+        return at;
+    };
+    match normalize_isoformat(&text) {
+        Some(iso) if iso != text => match serde_json::value::to_raw_value(&iso) {
+            Ok(raw) => Cow::Owned(raw),
+            Err(_) => at,
+        },
+        _ => at,
+    }
+}
+
+/// One stored run, decoded for chat history and session names only.
+#[derive(Debug, Deserialize)]
+pub struct Run<'a> {
+    /// Raw, `null` kept: team sessions keep runs that *have* the key.
+    #[serde(borrow, default, deserialize_with = "keep_null")]
+    pub agent_id: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "keep_null")]
+    pub team_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub messages: Option<Vec<Message<'a>>>,
+    /// Workflow runs: the run's input.
+    #[serde(borrow, default)]
+    pub input: Option<&'a RawValue>,
+}
+
+impl<'a> Run<'a> {
+    /// First user message's content: AgentOS's session name for a run.
+    pub fn first_user_text(&self) -> Cow<'a, str> {
+        self.messages
+            .iter()
+            .flatten()
+            .find(|m| m.role == "user")
+            .and_then(Message::content_text)
+            .unwrap_or_default()
+    }
+
+    /// `run.get("agent_id")` truthy, after Agno's round trip drops `None`.
+    pub fn has_agent(&self) -> bool {
+        self.agent_id.is_some_and(is_truthy)
+    }
+}
+
+/// A slot in the stored `runs` list: a run, or `None` for an element that is not an
+/// object (Agno skips those).
+struct Slot<'a>(Option<Run<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Slot<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Slot<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a run")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<Self::Value, M::Error> {
+                Run::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|r| Slot(Some(r)))
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: S,
+            ) -> Result<Self::Value, S::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Slot(None))
+            }
+            fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Self::Value, E> {
+                Ok(Slot(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Slot(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Slot(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Slot(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Slot(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Slot(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Slot(None))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The stored runs, as Agno's session classes load them.
+pub struct Runs<'a>(pub Vec<Run<'a>>);
+
+impl<'a> Runs<'a> {
+    /// All object runs, non-objects skipped (workflow sessions).
+    pub fn parse(doc: Option<&'a Doc>) -> Result<Self, RenderError> {
+        let Some(doc) = doc else {
+            return Ok(Runs(Vec::new()));
+        };
+        let slots: Option<Vec<Slot>> = parse("runs", doc)?;
+        Ok(Runs(
+            slots.into_iter().flatten().filter_map(|s| s.0).collect(),
+        ))
+    }
+
+    /// Agent and team sessions load runs only when the first element is an object.
+    pub fn parse_if_first_is_object(doc: Option<&'a Doc>) -> Result<Self, RenderError> {
+        let Some(doc) = doc else {
+            return Ok(Runs(Vec::new()));
+        };
+        let slots: Option<Vec<Slot>> = parse("runs", doc)?;
+        let slots = slots.unwrap_or_default();
+        if slots.first().is_none_or(|s| s.0.is_none()) {
+            return Ok(Runs(Vec::new()));
+        }
+        Ok(Runs(slots.into_iter().filter_map(|s| s.0).collect()))
+    }
+
+    /// `get_chat_history()`: every message of every run, except history replays,
+    /// rendered as `Message.to_dict()`.
+    pub fn into_chat_history(self) -> Vec<Message<'a>> {
+        let mut history: Vec<Message<'a>> = Vec::with_capacity(
+            self.0
+                .iter()
+                .map(|r| r.messages.as_ref().map_or(0, Vec::len))
+                .sum(),
+        );
+        for run in self.0 {
+            for mut message in run.messages.into_iter().flatten() {
+                if !message.from_history {
+                    message.normalize();
+                    history.push(message);
+                }
+            }
+        }
+        history
+    }
+}
+
+/// `datetime.fromtimestamp(ts, tz=timezone.utc) if ts else None`, as pydantic writes it.
+pub fn datetime(
+    attribute: &'static str,
+    epoch: Option<Epoch>,
+) -> Result<Option<String>, RenderError> {
+    match epoch {
+        None | Some(Epoch::Int(0)) => Ok(None),
+        Some(Epoch::Float(f)) if f == 0.0 => Ok(None),
+        Some(epoch) => iso_utc(epoch)
+            .map(Some)
+            .ok_or_else(|| RenderError::shape(attribute, "is outside the years 1 to 9999")),
+    }
+}

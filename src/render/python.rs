@@ -1,0 +1,206 @@
+//! Python's text forms of JSON values, where AgentOS puts them into a string:
+//! `json.dumps(value)` (default separators, `ensure_ascii=True`) and `str(value)`.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+use serde_json::value::RawValue;
+
+use super::json::RawObject;
+
+/// `json.dumps(value)` of a decoded JSON value.
+pub fn json_dumps(raw: &RawValue) -> Result<String, serde_json::Error> {
+    let mut out = String::with_capacity(raw.get().len() + 16);
+    dump(raw, &mut out)?;
+    Ok(out)
+}
+
+fn dump(raw: &RawValue, out: &mut String) -> Result<(), serde_json::Error> {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let object: RawObject = serde_json::from_str(text)?;
+            out.push('{');
+            for (i, (key, value)) in object.0.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                quote(key, out);
+                out.push_str(": ");
+                dump(value, out)?;
+            }
+            out.push('}');
+        }
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(text)?;
+            out.push('[');
+            for (i, value) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                dump(value, out)?;
+            }
+            out.push(']');
+        }
+        Some(b'"') => quote(&serde_json::from_str::<Cow<str>>(text)?, out),
+        Some(b'-' | b'0'..=b'9') => out.push_str(&number(text)),
+        _ => out.push_str(text), // true, false, null
+    }
+    Ok(())
+}
+
+/// Python's text for a JSON number: integers as written, floats as `repr(float)`.
+fn number(text: &str) -> Cow<'_, str> {
+    if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return Cow::Borrowed(text);
+    }
+    match text.parse::<f64>() {
+        Ok(f) => Cow::Owned(float_repr(f)),
+        Err(_) => Cow::Borrowed(text),
+    }
+}
+
+/// `repr(f)`: shortest round-trip digits; positional for 1e-4 <= |f| < 1e16,
+/// otherwise exponent form with a sign and at least two exponent digits.
+pub fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: "1.2345e2", "-1e-7".
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let mut out = String::from(sign);
+    if (-4..16).contains(&exp) {
+        if exp < 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+            out.push_str(&digits);
+        } else {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+    out
+}
+
+/// A JSON string literal with `ensure_ascii=True` escaping.
+fn quote(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c.is_ascii() && !c.is_ascii_control() || c == '\u{7f}' => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// `str(value)` for a scalar JSON value (as an f-string would format it); containers
+/// fall back to `json.dumps`, which matches `str()` for the common cases of strings and
+/// numbers inside.
+pub fn str_of(raw: &RawValue) -> Result<String, serde_json::Error> {
+    let text = raw.get();
+    Ok(match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(text)?,
+        Some(b't') => "True".into(),
+        Some(b'f') => "False".into(),
+        Some(b'n') => "None".into(),
+        Some(b'-' | b'0'..=b'9') => number(text).into_owned(),
+        _ => json_dumps(raw)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dumps(text: &str) -> String {
+        json_dumps(serde_json::from_str(text).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn dumps_like_python() {
+        assert_eq!(
+            dumps(r#"{"b":1,"a":[1.0,"x",null,true],"c":{}}"#),
+            r#"{"b": 1, "a": [1.0, "x", null, true], "c": {}}"#
+        );
+        assert_eq!(
+            dumps(r#"{"k":"café 😀 \n"}"#),
+            r#"{"k": "caf\u00e9 \ud83d\ude00 \n"}"#
+        );
+        assert_eq!(
+            dumps(r#"{"big":123456789012345678901234567890}"#),
+            r#"{"big": 123456789012345678901234567890}"#
+        );
+        assert_eq!(dumps(r#""\u0001\u007f""#), "\"\\u0001\u{7f}\"");
+    }
+
+    #[test]
+    fn float_repr_like_python() {
+        let cases = [
+            (1.0, "1.0"),
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (9999999999999998.0, "9999999999999998.0"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (-2.5, "-2.5"),
+            (123.456, "123.456"),
+            (1e300, "1e+300"),
+            (-0.0, "-0.0"),
+        ];
+        for (f, expected) in cases {
+            assert_eq!(float_repr(f), expected, "{f}");
+        }
+    }
+
+    #[test]
+    fn str_of_scalars() {
+        let s = |t: &str| str_of(serde_json::from_str(t).unwrap()).unwrap();
+        assert_eq!(s(r#""Pipeline""#), "Pipeline");
+        assert_eq!(s("3"), "3");
+        assert_eq!(s("true"), "True");
+        assert_eq!(s("2.50"), "2.5");
+    }
+}

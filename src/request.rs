@@ -1,0 +1,76 @@
+//! What a caller asks for, independent of how it arrived (HTTP event or direct invoke).
+
+use std::fmt;
+
+/// Agno's `SessionType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionType {
+    Agent,
+    Team,
+    Workflow,
+}
+
+impl SessionType {
+    pub const ALL: [SessionType; 3] =
+        [SessionType::Agent, SessionType::Team, SessionType::Workflow];
+
+    /// Exact, case-sensitive match, as FastAPI validates the enum.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "agent" => Some(SessionType::Agent),
+            "team" => Some(SessionType::Team),
+            "workflow" => Some(SessionType::Workflow),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionType::Agent => "agent",
+            SessionType::Team => "team",
+            SessionType::Workflow => "workflow",
+        }
+    }
+
+    /// `session_type.value.title()`, as used in AgentOS's 404 detail.
+    pub fn title(self) -> &'static str {
+        match self {
+            SessionType::Agent => "Agent",
+            SessionType::Team => "Team",
+            SessionType::Workflow => "Workflow",
+        }
+    }
+}
+
+impl fmt::Display for SessionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A validated request for one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRequest {
+    pub session_id: String,
+    pub session_type: SessionType,
+    /// `None` when absent or empty: AgentOS treats both alike (`if not db_id`).
+    pub db_id: Option<String>,
+    /// `None` when absent or empty: AgentOS only filters on a non-empty user id.
+    pub user_id: Option<String>,
+}
+
+impl SessionRequest {
+    pub fn new(
+        session_id: impl Into<String>,
+        session_type: SessionType,
+        db_id: Option<String>,
+        user_id: Option<String>,
+    ) -> Self {
+        SessionRequest {
+            session_id: session_id.into(),
+            session_type,
+            db_id: db_id.filter(|s| !s.is_empty()),
+            user_id: user_id.filter(|s| !s.is_empty()),
+        }
+    }
+}

@@ -1,6 +1,17 @@
 //! Agno AgentOS's "Get Session by ID" endpoint, served by AWS Lambda from DynamoDB.
+//!
+//! `http` and `invoke` turn events into a [`request::SessionRequest`]; `service` finds
+//! the session through a [`store::SessionStore`] and renders it with `render`, a pure
+//! function of the stored [`record::SessionRecord`].
 
+pub mod config;
 pub mod ddb_json;
+pub mod error;
+pub mod http;
+pub mod invoke;
+pub mod lambda;
 pub mod record;
 pub mod render;
 pub mod request;
+pub mod service;
+pub mod store;

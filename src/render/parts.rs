@@ -317,7 +317,7 @@ pub fn datetime(
 ) -> Result<Option<String>, RenderError> {
     match epoch {
         None | Some(Epoch::Int(0)) => Ok(None),
-        Some(Epoch::Float(f)) if f == 0.0 => Ok(None),
+        Some(Epoch::Float(0.0)) => Ok(None),
         Some(epoch) => iso_utc(epoch)
             .map(Some)
             .ok_or_else(|| RenderError::shape(attribute, "is outside the years 1 to 9999")),

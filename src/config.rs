@@ -9,9 +9,19 @@
 //! | `OS_SECURITY_KEY` | — | bearer token required on HTTP requests, as AgentOS |
 //! | `DYNAMODB_TIMEOUT_MS` | `1000` | per-attempt timeout of `GetItem` |
 //! | `DYNAMODB_MAX_ATTEMPTS` | `3` | attempts per request, with exponential backoff |
+//! | `CORS_ALLOW_ORIGINS` | — (CORS off) | allowed origins, comma-separated, or `*` |
+//! | `CORS_ALLOW_HEADERS` | `authorization,if-none-match` | request headers allowed besides the safelisted ones, or `*` |
+//! | `CORS_ALLOW_CREDENTIALS` | `false` | answer `Access-Control-Allow-Credentials: true` |
+//! | `CORS_MAX_AGE` | `600` | seconds a preflight may be cached |
+//! | `COMPRESSION` | `br,gzip` | encodings offered; `off` for none |
+//! | `COMPRESSION_MIN_BYTES` | `1024` | smaller bodies are not compressed |
+//! | `METRICS_NAMESPACE` | `AgnoSessions` | CloudWatch EMF namespace; `off` for no metrics |
 
 use std::fmt;
 use std::time::Duration;
+
+use crate::compress::CompressionSettings;
+use crate::cors::CorsSettings;
 
 /// How a table is keyed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +101,18 @@ pub struct Config {
     pub databases: Vec<Database>,
     pub security_key: Option<SecurityKey>,
     pub dynamodb: DynamoSettings,
+    /// CORS, off unless configured.
+    pub cors: Option<CorsSettings>,
+    pub compression: CompressionSettings,
+    /// CloudWatch EMF namespace, or `None` for no metrics.
+    pub metrics_namespace: Option<String>,
+}
+
+impl Default for Config {
+    /// What an empty environment configures.
+    fn default() -> Self {
+        Config::from_lookup(|_| None).expect("defaults are valid")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,7 +155,72 @@ impl Config {
             }
         };
         let defaults = DynamoSettings::default();
+        let list = |name: &str| -> Option<Vec<String>> {
+            get(name).map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+        };
+        let cors = match list("CORS_ALLOW_ORIGINS") {
+            Some(origins) if !origins.is_empty() => Some(CorsSettings {
+                allow_origins: origins,
+                allow_headers: list("CORS_ALLOW_HEADERS")
+                    .unwrap_or_else(|| vec!["authorization".into(), "if-none-match".into()])
+                    .into_iter()
+                    .map(|h| h.to_ascii_lowercase())
+                    .collect(),
+                allow_credentials: match get("CORS_ALLOW_CREDENTIALS").as_deref() {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(other) => {
+                        return Err(ConfigError(format!(
+                            "CORS_ALLOW_CREDENTIALS must be true or false, not '{other}'"
+                        )));
+                    }
+                },
+                max_age: number("CORS_MAX_AGE", 600, 0)? as u32,
+            }),
+            _ => None,
+        };
+        let compression = match get("COMPRESSION")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None => CompressionSettings::default(),
+            Some("off" | "none") => CompressionSettings {
+                gzip: false,
+                brotli: false,
+                ..CompressionSettings::default()
+            },
+            Some(value) => {
+                let tokens: Vec<&str> = value.split(',').map(str::trim).collect();
+                if let Some(bad) = tokens.iter().find(|t| !matches!(**t, "gzip" | "br")) {
+                    return Err(ConfigError(format!(
+                        "COMPRESSION lists '{bad}'; use br, gzip or off"
+                    )));
+                }
+                CompressionSettings {
+                    gzip: tokens.contains(&"gzip"),
+                    brotli: tokens.contains(&"br"),
+                    ..CompressionSettings::default()
+                }
+            }
+        };
+        let compression = CompressionSettings {
+            min_bytes: number("COMPRESSION_MIN_BYTES", compression.min_bytes as u64, 0)? as usize,
+            ..compression
+        };
+        let metrics_namespace = match get("METRICS_NAMESPACE") {
+            None => Some("AgnoSessions".to_owned()),
+            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "off" | "none") => None,
+            Some(v) => Some(v),
+        };
         Ok(Config {
+            cors,
+            compression,
+            metrics_namespace,
             databases,
             // AgentOS disables authentication when the key is empty.
             security_key: lookup("OS_SECURITY_KEY")
@@ -265,6 +352,48 @@ mod tests {
         assert!(config(&[("SESSION_DATABASES", "a=t,a=u")]).is_err());
         assert!(config(&[("SESSION_DATABASES", "=t")]).is_err());
         assert!(config(&[("DYNAMODB_MAX_ATTEMPTS", "0")]).is_err());
+    }
+
+    #[test]
+    fn http_features() {
+        let c = config(&[]).unwrap();
+        assert!(c.cors.is_none());
+        assert_eq!(c.compression, CompressionSettings::default());
+        assert_eq!(c.metrics_namespace.as_deref(), Some("AgnoSessions"));
+
+        let c = config(&[
+            ("CORS_ALLOW_ORIGINS", "https://a.example, https://b.example"),
+            ("CORS_ALLOW_HEADERS", "Authorization"),
+            ("CORS_ALLOW_CREDENTIALS", "true"),
+            ("COMPRESSION", "gzip"),
+            ("COMPRESSION_MIN_BYTES", "0"),
+            ("METRICS_NAMESPACE", "off"),
+        ])
+        .unwrap();
+        let cors = c.cors.unwrap();
+        assert_eq!(
+            cors.allow_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(cors.allow_headers, ["authorization"]);
+        assert!(cors.allow_credentials);
+        assert_eq!(
+            c.compression,
+            CompressionSettings {
+                gzip: true,
+                brotli: false,
+                min_bytes: 0
+            }
+        );
+        assert!(c.metrics_namespace.is_none());
+        assert!(config(&[("COMPRESSION", "zstd")]).is_err());
+        assert!(
+            config(&[
+                ("CORS_ALLOW_ORIGINS", "*"),
+                ("CORS_ALLOW_CREDENTIALS", "yes")
+            ])
+            .is_err()
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! HTTP events (API Gateway REST and HTTP APIs, Function URLs, ALB): request routing,
-//! AgentOS's authentication and parameter rules, and errors as status + `detail`.
+//! AgentOS's authentication and parameter rules, errors as status + `detail`, and what
+//! a production API adds: ETags, compression, CORS, `GET /openapi.json`.
 
 use std::borrow::Cow;
 
@@ -7,28 +8,157 @@ use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
+use crate::compress::{self, Encoding};
+use crate::conditional;
+use crate::config::Config;
+use crate::cors;
 use crate::error::ApiError;
 use crate::request::{SessionRequest, SessionType};
 use crate::service::App;
 use crate::store::SessionStore;
+use crate::telemetry::RequestRecord;
 
-/// Answers one HTTP request.
-pub async fn handle<S: SessionStore>(app: &App<S>, request: &Request) -> Response<Body> {
-    let head = request.method() == Method::HEAD;
-    let response = match parse(app, request) {
-        Ok(query) => match app.get_session(&query).await {
-            Ok(body) => json_response(StatusCode::OK, Body::from(body)),
-            Err(error) => error_response(&error),
-        },
+/// Answers one HTTP request, noting what it learned in `record`.
+pub async fn handle<S: SessionStore>(
+    app: &App<S>,
+    request: &Request,
+    record: &mut RequestRecord,
+) -> Response<Body> {
+    record.source = "http";
+    let config = &app.config;
+    // CORS preflights are answered before routing, as by Starlette's middleware.
+    if let Some(cors) = &config.cors
+        && let Some(response) = cors::preflight(cors, request)
+    {
+        record.status = response.status().as_u16();
+        return response;
+    }
+
+    let mut response = match parse(app, request) {
+        Ok(Target::Session(query)) => {
+            record.session_id = Some(query.session_id.clone());
+            record.session_type = Some(query.session_type.as_str());
+            record.db_id = query.db_id.clone();
+            match app.get_session(&query).await {
+                Ok(found) => {
+                    record.item_bytes = Some(found.item_bytes);
+                    document_response(config, request, found.body, record)
+                }
+                Err(error) => {
+                    record.error_type = Some(error.error_type());
+                    error_response(&error)
+                }
+            }
+        }
+        Ok(Target::OpenApi) => {
+            document_response(config, request, OPENAPI.as_bytes().to_vec(), record)
+        }
         Err(Reject::Redirect(location)) => redirect(&location),
-        Err(Reject::Error(error)) => error_response(&error),
+        Err(Reject::Error(error)) => {
+            record.error_type = Some(error.error_type());
+            error_response(&error)
+        }
     };
-    if head {
+
+    if let Some(cors) = &config.cors {
+        cors::decorate(cors, request, &mut response);
+    }
+    if config.security_key.is_some() {
+        // Authenticated answers must not be kept by shared caches.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    record.status = response.status().as_u16();
+    record.response_bytes = body_len(response.body());
+    if request.method() == Method::HEAD {
         // HEAD answers GET's status and headers without the body, as Starlette does.
         let (parts, _) = response.into_parts();
         return Response::from_parts(parts, Body::Empty);
     }
     response
+}
+
+/// The OpenAPI description of this endpoint, as AgentOS 2.1.10 describes it.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// A 200 JSON document: `ETag`, `304` for a matching `If-None-Match`, compression
+/// where the client accepts it and the event source carries binary bodies.
+fn document_response(
+    config: &Config,
+    request: &Request,
+    body: Vec<u8>,
+    record: &mut RequestRecord,
+) -> Response<Body> {
+    let headers = request.headers();
+    if let Some(tags) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        && conditional::not_modified(tags, &body)
+    {
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        set(&mut response, header::ETAG, &conditional::etag(&body, None));
+        return response;
+    }
+
+    // REST APIs (v1) need binary media types configured to pass compressed bodies, so
+    // only HTTP APIs, Function URLs and ALBs get them.
+    let binary_ok = !matches!(
+        request.request_context_ref(),
+        Some(RequestContext::ApiGatewayV1(_))
+    );
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let encoding =
+        compress::negotiate(&config.compression, accept, body.len()).filter(|_| binary_ok);
+    let compressible = binary_ok && (config.compression.gzip || config.compression.brotli);
+    let etag = conditional::etag(&body, encoding.map(Encoding::token));
+
+    let mut response = match encoding.map(|e| (e, compress::compress(e, &body))) {
+        Some((encoding, Ok(compressed))) => {
+            record.encoding = Some(encoding.token());
+            let mut response = json_response(StatusCode::OK, Body::Binary(compressed));
+            set(&mut response, header::CONTENT_ENCODING, encoding.token());
+            response
+        }
+        _ => json_response(StatusCode::OK, text_body(body)),
+    };
+    set(&mut response, header::ETAG, &etag);
+    if compressible {
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    response
+}
+
+/// JSON text as a text body, so every event source passes it as is (not base64).
+fn text_body(body: Vec<u8>) -> Body {
+    match String::from_utf8(body) {
+        Ok(text) => Body::Text(text),
+        Err(e) => Body::Binary(e.into_bytes()),
+    }
+}
+
+fn body_len(body: &Body) -> usize {
+    match body {
+        Body::Text(t) => t.len(),
+        Body::Binary(b) => b.len(),
+        _ => 0,
+    }
+}
+
+fn set(response: &mut Response<Body>, name: header::HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+enum Target {
+    Session(SessionRequest),
+    OpenApi,
 }
 
 enum Reject {
@@ -44,8 +174,15 @@ impl From<ApiError> for Reject {
 }
 
 /// Route, method, bearer token, then query parameters: FastAPI's order.
-fn parse<S>(app: &App<S>, request: &Request) -> Result<SessionRequest, Reject> {
+fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
     let path = event_path(request);
+    if path == "/openapi.json" {
+        // Like FastAPI's own, the description needs no token.
+        return match *request.method() {
+            Method::GET | Method::HEAD => Ok(Target::OpenApi),
+            _ => Err(ApiError::MethodNotAllowed.into()),
+        };
+    }
     let session_id = match session_id_in(&path) {
         Some(id) => id,
         None => {
@@ -91,12 +228,12 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<SessionRequest, Reject> {
             input: value.into_owned(),
         })?,
     };
-    Ok(SessionRequest::new(
+    Ok(Target::Session(SessionRequest::new(
         session_id,
         session_type,
         db_id,
         user_id,
-    ))
+    )))
 }
 
 /// The path as the client sent it (still percent-encoded), without an API Gateway
@@ -163,7 +300,7 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), error = %error, "request failed");
     }
-    let mut response = json_response(status, Body::from(error.body().to_string()));
+    let mut response = json_response(status, Body::Text(error.body().to_string()));
     let headers = response.headers_mut();
     if matches!(error, ApiError::MethodNotAllowed) {
         headers.insert(header::ALLOW, HeaderValue::from_static("GET"));

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::request::{SessionRequest, SessionType};
 use crate::service::App;
 use crate::store::SessionStore;
+use crate::telemetry::RequestRecord;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,13 +90,46 @@ pub fn parse(event: &[u8]) -> Result<SessionRequest, InvocationError> {
     ))
 }
 
-/// Answers a direct invocation with the session document.
+/// Answers a direct invocation with the session document (JSON text), noting what it
+/// learned in `record`.
 pub async fn handle<S: SessionStore>(
     app: &App<S>,
     event: &[u8],
-) -> Result<Vec<u8>, InvocationError> {
+    record: &mut RequestRecord,
+) -> Result<String, InvocationError> {
+    record.source = "invoke";
+    let outcome = answer(app, event, record).await;
+    match &outcome {
+        Ok(_) => record.status = 200,
+        Err(error) => {
+            record.error_type = Some(error.error_type);
+            record.status = match error.error_type {
+                "SessionNotFound" | "DatabaseNotFound" => 404,
+                "InvalidRequest" => 400,
+                "StorageUnavailable" => 503,
+                "StorageTimeout" => 504,
+                _ => 500,
+            };
+        }
+    }
+    outcome
+}
+
+async fn answer<S: SessionStore>(
+    app: &App<S>,
+    event: &[u8],
+    record: &mut RequestRecord,
+) -> Result<String, InvocationError> {
     let request = parse(event)?;
-    Ok(app.get_session(&request).await?)
+    record.session_id = Some(request.session_id.clone());
+    record.session_type = Some(request.session_type.as_str());
+    record.db_id = request.db_id.clone();
+    let found = app.get_session(&request).await?;
+    record.item_bytes = Some(found.item_bytes);
+    String::from_utf8(found.body).map_err(|_| InvocationError {
+        error_type: "CorruptSession",
+        message: "the rendered document is not UTF-8".into(),
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 //! the session through a [`store::SessionStore`] and renders it with `render`, a pure
 //! function of the stored [`record::SessionRecord`].
 
+pub mod compress;
+pub mod conditional;
 pub mod config;
+pub mod cors;
 pub mod ddb_json;
 pub mod error;
 pub mod http;
@@ -15,3 +18,4 @@ pub mod render;
 pub mod request;
 pub mod service;
 pub mod store;
+pub mod telemetry;

@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::record::Item;
 use crate::record::SessionRecord;
 use crate::render::render;
 use crate::request::SessionRequest;
@@ -13,6 +14,15 @@ use crate::store::SessionStore;
 /// DynamoDB's limit on a partition key value. A longer id cannot be stored, so it is
 /// not found, without asking DynamoDB (which would answer a validation error).
 pub const MAX_SESSION_ID_BYTES: usize = 2048;
+
+/// A rendered session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The JSON document.
+    pub body: Vec<u8>,
+    /// Approximate size of the stored item, for metrics.
+    pub item_bytes: usize,
+}
 
 /// Configuration and store, built once per cold start.
 pub struct App<S> {
@@ -26,7 +36,7 @@ impl<S: SessionStore> App<S> {
     }
 
     /// AgentOS's `get_session_by_id`, from `get_db` to the rendered document.
-    pub async fn get_session(&self, request: &SessionRequest) -> Result<Vec<u8>, ApiError> {
+    pub async fn get_session(&self, request: &SessionRequest) -> Result<Found, ApiError> {
         let database = self.config.database(request.db_id.as_deref())?;
         let not_found = || ApiError::SessionNotFound {
             session_type: request.session_type,
@@ -59,7 +69,29 @@ impl<S: SessionStore> App<S> {
             session_id: request.session_id.clone(),
             problem,
         };
+        let item_bytes = item_size(&item);
         let record = SessionRecord::from_item(item).map_err(|e| corrupt(e.to_string()))?;
-        render(&record, request.session_type).map_err(|e| corrupt(e.to_string()))
+        let body = render(&record, request.session_type).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Found { body, item_bytes })
     }
+}
+
+/// Approximately DynamoDB's item size: attribute names plus values.
+fn item_size(item: &Item) -> usize {
+    fn value_size(value: &AttributeValue) -> usize {
+        match value {
+            AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+            AttributeValue::B(b) => b.as_ref().len(),
+            AttributeValue::M(m) => {
+                m.iter()
+                    .map(|(k, v)| k.len() + value_size(v))
+                    .sum::<usize>()
+                    + 3
+            }
+            AttributeValue::L(l) => l.iter().map(value_size).sum::<usize>() + 3,
+            AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
+            _ => 1,
+        }
+    }
+    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
 }

@@ -50,7 +50,7 @@ pub fn app(databases: Vec<Database>, security_key: Option<&str>) -> App {
     let config = Config {
         databases,
         security_key: security_key.map(SecurityKey::new),
-        dynamodb: Default::default(),
+        ..Default::default()
     };
     App::new(
         config,
@@ -90,7 +90,9 @@ pub fn http_v2_event(method: &str, path: &str, query: &str, headers: &[(&str, &s
 pub struct Answer {
     pub status: u16,
     pub headers: lambda_http::http::HeaderMap,
+    /// The body as text (lossy for compressed bodies: see `bytes`).
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -109,25 +111,20 @@ pub async fn send(app: &App, event: &Value) -> Result<Answer, InvocationError> {
     let request: LambdaRequest = serde_json::from_value(event.clone()).expect("a Lambda event");
     let response = lambda::handle(app, request.into()).await?;
     let (parts, body) = response.into_parts();
-    let text = match body {
-        Body::Empty => String::new(),
-        Body::Text(text) => text,
-        Body::Binary(bytes) => String::from_utf8(bytes).expect("UTF-8 body"),
-        _ => String::new(),
+    let bytes = match body {
+        Body::Text(text) => text.into_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => Vec::new(),
     };
     Ok(Answer {
         status: parts.status.as_u16(),
         headers: parts.headers,
-        text,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes,
     })
 }
 
-pub async fn get(
-    app: &App,
-    path: &str,
-    query: &str,
-    headers: &[(&str, &str)],
-) -> Answer {
+pub async fn get(app: &App, path: &str, query: &str, headers: &[(&str, &str)]) -> Answer {
     send(app, &http_v2_event("GET", path, query, headers))
         .await
         .expect("HTTP events never fail the invocation")

@@ -1,0 +1,123 @@
+//! One structured log line per request (ids, status, latency, sizes; never session
+//! content or credentials), and CloudWatch Embedded Metric Format (EMF) metrics.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::json;
+
+/// What is known about one answered request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestRecord {
+    pub request_id: String,
+    /// `http` or `invoke`.
+    pub source: &'static str,
+    pub session_id: Option<String>,
+    pub session_type: Option<&'static str>,
+    pub db_id: Option<String>,
+    pub status: u16,
+    pub error_type: Option<&'static str>,
+    pub latency: Duration,
+    /// Approximate size of the stored item (attribute names and values).
+    pub item_bytes: Option<usize>,
+    pub response_bytes: usize,
+    pub encoding: Option<&'static str>,
+}
+
+/// Writes the request's log line and, when a namespace is configured, its EMF line.
+pub fn record(metrics_namespace: Option<&str>, record: &RequestRecord) {
+    let latency_ms = record.latency.as_secs_f64() * 1000.0;
+    tracing::info!(
+        request_id = record.request_id,
+        source = record.source,
+        session_id = record.session_id.as_deref(),
+        session_type = record.session_type,
+        db_id = record.db_id.as_deref(),
+        status = record.status,
+        error_type = record.error_type,
+        latency_ms,
+        item_bytes = record.item_bytes,
+        response_bytes = record.response_bytes,
+        encoding = record.encoding,
+        "request"
+    );
+    if let Some(namespace) = metrics_namespace {
+        let timestamp_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        // EMF must be a line of its own on stdout, which the Lambda runtime ships to
+        // CloudWatch Logs, where it becomes metrics.
+        println!("{}", emf_line(namespace, record, timestamp_ms));
+    }
+}
+
+/// The EMF document for a request: `Latency`, `Requests`, `ItemBytes` and
+/// `ResponseBytes`, by `StatusClass` (2xx, 4xx, 5xx) and overall.
+pub fn emf_line(namespace: &str, record: &RequestRecord, timestamp_ms: u64) -> String {
+    let mut metrics = vec![
+        json!({"Name": "Latency", "Unit": "Milliseconds"}),
+        json!({"Name": "Requests", "Unit": "Count"}),
+        json!({"Name": "ResponseBytes", "Unit": "Bytes"}),
+    ];
+    if record.item_bytes.is_some() {
+        metrics.push(json!({"Name": "ItemBytes", "Unit": "Bytes"}));
+    }
+    let mut document = json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": namespace,
+                "Dimensions": [["StatusClass"], []],
+                "Metrics": metrics,
+            }],
+        },
+        "StatusClass": format!("{}xx", record.status / 100),
+        "Status": record.status,
+        "Source": record.source,
+        "RequestId": record.request_id,
+        "Latency": (record.latency.as_secs_f64() * 1e6).round() / 1e3,
+        "Requests": 1,
+        "ResponseBytes": record.response_bytes,
+    });
+    if let Some(bytes) = record.item_bytes {
+        document["ItemBytes"] = json!(bytes);
+    }
+    document.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emf_line_shape() {
+        let record = RequestRecord {
+            request_id: "req-1".into(),
+            source: "http",
+            session_id: Some("secret-ish-id".into()),
+            status: 404,
+            latency: Duration::from_micros(1234),
+            item_bytes: None,
+            response_bytes: 64,
+            ..Default::default()
+        };
+        let line: serde_json::Value =
+            serde_json::from_str(&emf_line("Sessions", &record, 1_757_088_129_000)).unwrap();
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(line["_aws"]["Timestamp"], 1_757_088_129_000u64);
+        assert_eq!(directive["Namespace"], "Sessions");
+        assert_eq!(directive["Dimensions"], json!([["StatusClass"], []]));
+        // Every metric named in the directive has a value at the top level, and every
+        // dimension too: what CloudWatch requires of EMF.
+        for metric in directive["Metrics"].as_array().unwrap() {
+            assert!(
+                line[metric["Name"].as_str().unwrap()].is_number(),
+                "{metric}"
+            );
+        }
+        assert_eq!(line["StatusClass"], "4xx");
+        assert_eq!(line["Latency"], 1.234);
+        assert!(line.get("ItemBytes").is_none());
+        // Session ids stay out of metrics (unbounded cardinality, and not a metric).
+        assert!(!line.to_string().contains("secret-ish-id"));
+    }
+}

@@ -72,7 +72,7 @@ pub async fn handle<S: SessionStore>(
     record.status = response.status().as_u16();
     record.response_bytes = body_len(response.body());
     if request.method() == Method::HEAD {
-        // HEAD answers GET's status and headers without the body, as Starlette does.
+        // An answer to HEAD has no body.
         let (parts, _) = response.into_parts();
         return Response::from_parts(parts, Body::Empty);
     }
@@ -179,30 +179,25 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
     if path == "/openapi.json" {
         // Like FastAPI's own, the description needs no token.
         return match *request.method() {
-            Method::GET | Method::HEAD => Ok(Target::OpenApi),
+            Method::GET => Ok(Target::OpenApi),
             _ => Err(ApiError::MethodNotAllowed.into()),
         };
     }
     let session_id = match session_id_in(&path) {
         Some(id) => id,
         None => {
+            // Starlette redirects a path with a trailing slash to the route without it.
             return match path
                 .strip_suffix('/')
-                .filter(|p| session_id_in(p).is_some())
+                .filter(|p| session_id_in(p).is_some() || *p == "/sessions")
             {
-                Some(without_slash) => {
-                    let mut location = without_slash.to_owned();
-                    if let Some(query) = request.uri().query() {
-                        location.push('?');
-                        location.push_str(query);
-                    }
-                    Err(Reject::Redirect(location))
-                }
+                Some(without_slash) => Err(Reject::Redirect(absolute_url(request, without_slash))),
                 None => Err(ApiError::RouteNotFound.into()),
             };
         }
     };
-    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+    // FastAPI routes GET only: HEAD, like any other method, is 405.
+    if request.method() != Method::GET {
         return Err(ApiError::MethodNotAllowed.into());
     }
     if let Some(key) = &app.config.security_key {
@@ -272,8 +267,8 @@ fn session_id_in(path: &str) -> Option<String> {
     (!decoded.contains('/')).then(|| decoded.into_owned())
 }
 
-/// FastAPI's `HTTPBearer(auto_error=False)`: `Bearer <token>`, scheme case-insensitive;
-/// anything else counts as no credentials.
+/// FastAPI's `HTTPBearer(auto_error=False)`: `Bearer <token>`, scheme case-insensitive,
+/// spaces around the token ignored; anything else counts as no credentials.
 fn bearer_token(request: &Request) -> Option<&str> {
     let value = request
         .headers()
@@ -281,7 +276,27 @@ fn bearer_token(request: &Request) -> Option<&str> {
         .to_str()
         .ok()?;
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The URL Starlette puts in a redirect: absolute when the request names its host,
+/// with the query kept.
+fn absolute_url(request: &Request, path: &str) -> String {
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let mut url = match text("host") {
+        Some(host) => format!(
+            "{}://{host}{path}",
+            text("x-forwarded-proto").unwrap_or("https")
+        ),
+        None => path.to_owned(),
+    };
+    if let Some(query) = request.uri().query() {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
 }
 
 fn json_response(status: StatusCode, body: Body) -> Response<Body> {
@@ -352,6 +367,8 @@ mod tests {
             bearer_token(&request).map(str::to_owned)
         };
         assert_eq!(with("Bearer k").as_deref(), Some("k"));
+        assert_eq!(with("Bearer  k ").as_deref(), Some("k"));
+        assert_eq!(with("Bearer  k ").as_deref(), Some("k"));
         assert_eq!(with("bearer k").as_deref(), Some("k"));
         assert_eq!(with("Basic k"), None);
         assert_eq!(with("Bearer"), None);

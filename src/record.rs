@@ -148,7 +148,7 @@ fn text(name: &str, value: AttributeValue) -> Result<Option<String>, RecordError
 /// A document-valued attribute: JSON text in `S` (as Agno writes it), or a native value.
 fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
     match value {
-        AttributeValue::S(s) => Ok(Some(Doc(s))),
+        AttributeValue::S(s) => Ok(Some(Doc(without_non_finite(s)))),
         AttributeValue::Null(_) => Ok(None),
         native => {
             let json: serde_json::Value = serde_dynamo::from_attribute_value(native)
@@ -156,6 +156,40 @@ fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
             Ok(Some(Doc(json.to_string())))
         }
     }
+}
+
+/// Python's `json.dumps` writes `NaN`, `Infinity` and `-Infinity`, which are not JSON;
+/// AgentOS reads them and answers `null` for them. They become `null` here, where they
+/// stand as values (not inside strings). Text without them is returned untouched.
+fn without_non_finite(text: String) -> String {
+    if !(text.contains("NaN") || text.contains("Infinity")) {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied, mut in_string) = (0, 0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'N' | b'I' | b'-' if !in_string => {
+                let token = ["NaN", "Infinity", "-Infinity"]
+                    .into_iter()
+                    .find(|t| text[i..].starts_with(t));
+                if let Some(token) = token {
+                    out.push_str(&text[copied..i]);
+                    out.push_str("null");
+                    i += token.len();
+                    copied = i;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// An epoch-seconds attribute: `N` as Agno writes it, or a numeric `S`.
@@ -255,6 +289,17 @@ mod tests {
         .collect();
         let err = SessionRecord::from_item(item).unwrap_err();
         assert_eq!(err.attribute, "created_at");
+    }
+
+    #[test]
+    fn non_finite_numbers_become_null_outside_strings() {
+        let text = r#"{"a": NaN, "b": [Infinity, -Infinity], "c": "NaN \" Infinity", "d": -1}"#;
+        assert_eq!(
+            without_non_finite(text.to_owned()),
+            r#"{"a": null, "b": [null, null], "c": "NaN \" Infinity", "d": -1}"#
+        );
+        let plain = r#"{"a": 1}"#.to_owned();
+        assert_eq!(without_non_finite(plain.clone()), plain);
     }
 
     #[test]

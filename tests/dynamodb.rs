@@ -283,8 +283,23 @@ async fn other_paths_and_methods_answer_like_fastapi() {
         Some(format!("{path}?type=agent").as_str())
     );
 
+    // Behind API Gateway the Host header is there, and the redirect is absolute.
+    let answer = get(
+        &app,
+        &format!("{path}/"),
+        "",
+        &[("host", "api.example"), ("x-forwarded-proto", "https")],
+    )
+    .await;
+    assert_eq!(
+        answer.header("location"),
+        Some(format!("https://api.example{path}").as_str())
+    );
+
+    // FastAPI routes GET only: HEAD is 405, without a body.
     let head = common::send(&app, &common::http_v2_event("HEAD", &path, "", &[]))
         .await
         .unwrap();
-    assert_eq!((head.status, head.text.as_str()), (200, ""));
+    assert_eq!((head.status, head.text.as_str()), (405, ""));
+    assert_eq!(head.header("allow"), Some("GET"));
 }

@@ -119,7 +119,12 @@ impl<'a> Message<'a> {
                     .first()
                     .and_then(|p| serde_json::from_str::<Part>(p.get()).ok())
                     .and_then(|p| p.text.map(|t| t.into_owned()));
-                Some(Cow::Owned(text.unwrap_or_else(|| raw.get().to_owned())))
+                // No text part: `json.dumps(content)`.
+                let text = match text {
+                    Some(text) => text,
+                    None => super::python::json_dumps(raw).ok()?,
+                };
+                Some(Cow::Owned(text))
             }
             _ => None,
         }
@@ -147,18 +152,35 @@ pub struct MessageMetrics<'a> {
     pub cache_write_tokens: Int,
     #[serde(default, skip_serializing_if = "Int::is_zero")]
     pub reasoning_tokens: Int,
-    #[serde(default, skip_serializing_if = "zero_or_none")]
-    pub time_to_first_token: Option<f64>,
-    #[serde(default, skip_serializing_if = "zero_or_none")]
-    pub duration: Option<f64>,
+    /// `Some(None)` for a stored `NaN` (read as `null`): Agno keeps it, FastAPI writes
+    /// `null`.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "absent_or_zero"
+    )]
+    pub time_to_first_token: Option<Option<f64>>,
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "absent_or_zero"
+    )]
+    pub duration: Option<Option<f64>>,
     #[serde(borrow, default, skip_serializing_if = "none_or_empty")]
     pub provider_metrics: Option<&'a RawValue>,
     #[serde(borrow, default, skip_serializing_if = "none_or_empty")]
     pub additional_metrics: Option<&'a RawValue>,
 }
 
-fn zero_or_none(value: &Option<f64>) -> bool {
-    value.is_none_or(|v| v == 0.0)
+/// A field that is present, possibly `null`.
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<f64>>, D::Error> {
+    Option::<f64>::deserialize(deserializer).map(Some)
+}
+
+fn absent_or_zero(value: &Option<Option<f64>>) -> bool {
+    matches!(value, None | Some(Some(0.0)))
 }
 
 fn none_or_empty(value: &Option<&RawValue>) -> bool {
@@ -180,8 +202,8 @@ impl MessageMetrics<'_> {
         ]
         .iter()
         .all(Int::is_zero)
-            && zero_or_none(&self.time_to_first_token)
-            && zero_or_none(&self.duration)
+            && absent_or_zero(&self.time_to_first_token)
+            && absent_or_zero(&self.duration)
             && none_or_empty(&self.provider_metrics)
             && none_or_empty(&self.additional_metrics)
     }
@@ -267,6 +289,24 @@ impl MediaKind {
         }
     }
 
+    /// The keys `Message.from_dict` keeps when it rebuilds a media item from base64
+    /// `content` (`<Media>.from_base64(content, id=…, …)` drops the rest).
+    fn keys_with_content(self) -> &'static [&'static str] {
+        match self {
+            MediaKind::Image | MediaKind::Video => &["id", "mime_type", "format", "content"],
+            MediaKind::Audio => &[
+                "id",
+                "mime_type",
+                "transcript",
+                "expires_at",
+                "sample_rate",
+                "channels",
+                "content",
+            ],
+            MediaKind::File => &["id", "mime_type", "filename", "name", "format", "content"],
+        }
+    }
+
     /// Defaults the model fills in when the key is absent.
     fn default_for(self, key: &str) -> Option<&'static str> {
         match (self, key) {
@@ -298,7 +338,14 @@ impl Serialize for Media<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
+        let from_base64 = self
+            .fields
+            .get("content")
+            .is_some_and(|c| c.get().starts_with('"'));
         for &key in self.kind.keys() {
+            if from_base64 && !self.kind.keys_with_content().contains(&key) {
+                continue;
+            }
             match self.fields.get(key) {
                 Some(value) if value.get() != "null" => map.serialize_entry(key, value)?,
                 Some(_) => {}

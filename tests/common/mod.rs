@@ -50,6 +50,8 @@ pub fn app(databases: Vec<Database>, security_key: Option<&str>) -> App {
     let config = Config {
         databases,
         security_key: security_key.map(SecurityKey::new),
+        // EMF lines would only clutter test output (telemetry's unit tests cover them).
+        metrics_namespace: None,
         ..Default::default()
     };
     App::new(

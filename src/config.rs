@@ -5,7 +5,9 @@
 //! | `SESSION_TABLE` | `agno_sessions` | the table of the single database |
 //! | `SESSION_TABLE_LAYOUT` | `composite` | `composite` (`session_id` + `session_type` key) or `agno` (`session_id` key, as Agno creates it) |
 //! | `DB_ID` | `default` | the single database's id, matched against `?db_id=` |
-//! | `SESSION_DATABASES` | — | several databases: `id=table[:layout],id=table[:layout]`; replaces the three above |
+//! | `SESSION_RUNS_TABLE` | — | agno 3.x: the table runs are kept in (e.g. `agno_runs`), merged into the session as AgentOS 3.x does |
+//! | `SESSION_DATABASES` | — | several databases: `id=table[:layout[:runs_table]],…`; replaces the four above |
+//! | `DETECT_SESSION_TYPE` | `false` | agno 3.x: without `?type=`, answer the stored type instead of `agent` |
 //! | `OS_SECURITY_KEY` | — | bearer token required on HTTP requests, as AgentOS |
 //! | `DYNAMODB_TIMEOUT_MS` | `1000` | per-attempt timeout of `GetItem` |
 //! | `DYNAMODB_MAX_ATTEMPTS` | `3` | attempts per request, with exponential backoff |
@@ -48,6 +50,8 @@ pub struct Database {
     pub id: String,
     pub table: String,
     pub layout: KeyLayout,
+    /// agno 3.x keeps runs in their own table, keyed by run id, queried by session id.
+    pub runs_table: Option<String>,
 }
 
 /// The bearer token; never printed.
@@ -106,6 +110,8 @@ pub struct Config {
     pub compression: CompressionSettings,
     /// CloudWatch EMF namespace, or `None` for no metrics.
     pub metrics_namespace: Option<String>,
+    /// Without `?type=`, answer the stored session's type (agno 3.x) instead of `agent`.
+    pub detect_session_type: bool,
 }
 
 impl Default for Config {
@@ -144,6 +150,7 @@ impl Config {
                     })?,
                     None => KeyLayout::Composite,
                 },
+                runs_table: get("SESSION_RUNS_TABLE"),
             }],
         };
         let number = |name: &str, default: u64, min: u64| -> Result<u64, ConfigError> {
@@ -217,7 +224,20 @@ impl Config {
             Some(v) if matches!(v.to_ascii_lowercase().as_str(), "off" | "none") => None,
             Some(v) => Some(v),
         };
+        let detect_session_type = match get("DETECT_SESSION_TYPE")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "DETECT_SESSION_TYPE must be true or false, not '{other}'"
+                )));
+            }
+        };
         Ok(Config {
+            detect_session_type,
             cors,
             compression,
             metrics_namespace,
@@ -265,14 +285,23 @@ fn parse_databases(list: &str) -> Result<Vec<Database>, ConfigError> {
     for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         let bad = || {
             ConfigError(format!(
-                "SESSION_DATABASES entry '{entry}' is not 'id=table[:layout]'"
+                "SESSION_DATABASES entry '{entry}' is not 'id=table[:layout[:runs_table]]'"
             ))
         };
         let (id, rest) = entry.split_once('=').ok_or_else(bad)?;
-        let (table, layout) = match rest.split_once(':') {
-            Some((table, layout)) => (table, KeyLayout::parse(layout).ok_or_else(bad)?),
-            None => (rest, KeyLayout::Composite),
+        let mut parts = rest.split(':');
+        let table = parts.next().unwrap_or_default();
+        let layout = match parts.next() {
+            Some(layout) => KeyLayout::parse(layout).ok_or_else(bad)?,
+            None => KeyLayout::Composite,
         };
+        let runs_table = parts
+            .next()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        if parts.next().is_some() {
+            return Err(bad());
+        }
         let (id, table) = (id.trim(), table.trim());
         if id.is_empty() || table.is_empty() {
             return Err(bad());
@@ -286,6 +315,7 @@ fn parse_databases(list: &str) -> Result<Vec<Database>, ConfigError> {
             id: id.to_owned(),
             table: table.to_owned(),
             layout,
+            runs_table,
         });
     }
     if databases.is_empty() {
@@ -315,7 +345,8 @@ mod tests {
             vec![Database {
                 id: "default".into(),
                 table: "agno_sessions".into(),
-                layout: KeyLayout::Composite
+                layout: KeyLayout::Composite,
+                runs_table: None,
             }]
         );
         assert!(c.security_key.is_none());
@@ -324,8 +355,17 @@ mod tests {
 
     #[test]
     fn several_databases_in_order() {
-        let c = config(&[("SESSION_DATABASES", "main=t1:agno, other=t2")]).unwrap();
+        let c = config(&[("SESSION_DATABASES", "main=t1:agno:agno_runs, other=t2")]).unwrap();
         assert_eq!(c.databases[0].layout, KeyLayout::Agno);
+        assert_eq!(c.databases[0].runs_table.as_deref(), Some("agno_runs"));
+        assert_eq!(c.databases[1].runs_table, None);
+        assert!(!c.detect_session_type);
+        assert!(
+            config(&[("DETECT_SESSION_TYPE", "true")])
+                .unwrap()
+                .detect_session_type
+        );
+        assert!(config(&[("SESSION_DATABASES", "a=t:agno:r:extra")]).is_err());
         assert_eq!(c.databases[1].table, "t2");
         assert_eq!(c.database(None), Err(DatabaseError::Required));
         assert_eq!(c.database(Some("other")).unwrap().id, "other");

@@ -22,9 +22,10 @@ pub enum ApiError {
     InvalidRequest(String),
     #[error(transparent)]
     Database(#[from] DatabaseError),
-    #[error("{} Session with id '{session_id}' not found", session_type.title())]
+    /// With no type (type detection on), AgentOS 3.x says just "Session".
+    #[error("{}Session with id '{session_id}' not found", session_type.map(|t| format!("{} ", t.title())).unwrap_or_default())]
     SessionNotFound {
-        session_type: SessionType,
+        session_type: Option<SessionType>,
         session_id: String,
     },
     #[error("Not Found")]
@@ -106,9 +107,17 @@ mod tests {
     #[test]
     fn bodies_match_agentos() {
         let e = ApiError::SessionNotFound {
-            session_type: SessionType::Team,
+            session_type: Some(SessionType::Team),
             session_id: "abc".into(),
         };
+        let untyped = ApiError::SessionNotFound {
+            session_type: None,
+            session_id: "abc".into(),
+        };
+        assert_eq!(
+            untyped.body(),
+            json!({"detail": "Session with id 'abc' not found"})
+        );
         assert_eq!(e.status(), 404);
         assert_eq!(
             e.body(),

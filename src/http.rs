@@ -37,11 +37,11 @@ pub async fn handle<S: SessionStore>(
     let mut response = match parse(app, request) {
         Ok(Target::Session(query)) => {
             record.session_id = Some(query.session_id.clone());
-            record.session_type = Some(query.session_type.as_str());
             record.db_id = query.db_id.clone();
             match app.get_session(&query).await {
                 Ok(found) => {
                     record.item_bytes = Some(found.item_bytes);
+                    record.session_type = Some(found.session_type.as_str());
                     document_response(config, request, found.body, record)
                 }
                 Err(error) => {
@@ -218,10 +218,12 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
         }
     }
     let session_type = match session_type {
-        None => SessionType::Agent,
-        Some(value) => SessionType::parse(&value).ok_or_else(|| ApiError::InvalidType {
-            input: value.into_owned(),
-        })?,
+        None => None,
+        Some(value) => Some(
+            SessionType::parse(&value).ok_or_else(|| ApiError::InvalidType {
+                input: value.into_owned(),
+            })?,
+        ),
     };
     Ok(Target::Session(SessionRequest::new(
         session_id,

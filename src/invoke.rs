@@ -77,10 +77,12 @@ pub fn parse(event: &[u8]) -> Result<SessionRequest, InvocationError> {
         return Err(invalid("session_id must not be empty".into()));
     }
     let session_type = match event.session_type.as_deref() {
-        None => SessionType::Agent,
-        Some(value) => SessionType::parse(value).ok_or_else(|| ApiError::InvalidType {
-            input: value.to_owned(),
-        })?,
+        None => None,
+        Some(value) => Some(
+            SessionType::parse(value).ok_or_else(|| ApiError::InvalidType {
+                input: value.to_owned(),
+            })?,
+        ),
     };
     Ok(SessionRequest::new(
         event.session_id,
@@ -122,10 +124,10 @@ async fn answer<S: SessionStore>(
 ) -> Result<String, InvocationError> {
     let request = parse(event)?;
     record.session_id = Some(request.session_id.clone());
-    record.session_type = Some(request.session_type.as_str());
     record.db_id = request.db_id.clone();
     let found = app.get_session(&request).await?;
     record.item_bytes = Some(found.item_bytes);
+    record.session_type = Some(found.session_type.as_str());
     String::from_utf8(found.body).map_err(|_| InvocationError {
         error_type: "CorruptSession",
         message: "the rendered document is not UTF-8".into(),
@@ -141,12 +143,9 @@ mod tests {
         let ok = parse(br#"{"session_id":"s1","type":"team","db_id":"","user_id":"u"}"#).unwrap();
         assert_eq!(
             ok,
-            SessionRequest::new("s1", SessionType::Team, None, Some("u".into()))
+            SessionRequest::new("s1", Some(SessionType::Team), None, Some("u".into()))
         );
-        assert_eq!(
-            parse(br#"{"session_id":"s1"}"#).unwrap().session_type,
-            SessionType::Agent
-        );
+        assert_eq!(parse(br#"{"session_id":"s1"}"#).unwrap().session_type, None);
 
         let bad_type = parse(br#"{"session_id":"s1","type":"bogus"}"#).unwrap_err();
         assert_eq!(bad_type.error_type, "InvalidRequest");

@@ -16,6 +16,7 @@ pub mod lambda;
 pub mod record;
 pub mod render;
 pub mod request;
+pub mod runs;
 pub mod service;
 pub mod store;
 pub mod telemetry;

@@ -68,7 +68,7 @@ pub struct RecordError {
 }
 
 impl RecordError {
-    fn new(attribute: &str, problem: impl Into<String>) -> Self {
+    pub fn new(attribute: &str, problem: impl Into<String>) -> Self {
         RecordError {
             attribute: attribute.to_owned(),
             problem: problem.into(),

@@ -52,7 +52,9 @@ impl fmt::Display for SessionType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRequest {
     pub session_id: String,
-    pub session_type: SessionType,
+    /// `None` when the caller named no type: `agent`, as AgentOS 2.1.10, unless type
+    /// detection is configured.
+    pub session_type: Option<SessionType>,
     /// `None` when absent or empty: AgentOS treats both alike (`if not db_id`).
     pub db_id: Option<String>,
     /// `None` when absent or empty: AgentOS only filters on a non-empty user id.
@@ -62,7 +64,7 @@ pub struct SessionRequest {
 impl SessionRequest {
     pub fn new(
         session_id: impl Into<String>,
-        session_type: SessionType,
+        session_type: Option<SessionType>,
         db_id: Option<String>,
         user_id: Option<String>,
     ) -> Self {

@@ -8,7 +8,8 @@ use crate::error::ApiError;
 use crate::record::Item;
 use crate::record::SessionRecord;
 use crate::render::render;
-use crate::request::SessionRequest;
+use crate::request::{SessionRequest, SessionType};
+use crate::runs;
 use crate::store::SessionStore;
 
 /// DynamoDB's limit on a partition key value. A longer id cannot be stored, so it is
@@ -22,6 +23,8 @@ pub struct Found {
     pub body: Vec<u8>,
     /// Approximate size of the stored item, for metrics.
     pub item_bytes: usize,
+    /// The type it was rendered as.
+    pub session_type: SessionType,
 }
 
 /// Configuration and store, built once per cold start.
@@ -38,41 +41,74 @@ impl<S: SessionStore> App<S> {
     /// AgentOS's `get_session_by_id`, from `get_db` to the rendered document.
     pub async fn get_session(&self, request: &SessionRequest) -> Result<Found, ApiError> {
         let database = self.config.database(request.db_id.as_deref())?;
+        // No type given: `agent`, as AgentOS 2.1.10; or, when configured, whatever type
+        // is stored (AgentOS 3.x).
+        let wanted = request
+            .session_type
+            .or((!self.config.detect_session_type).then_some(SessionType::Agent));
         let not_found = || ApiError::SessionNotFound {
-            session_type: request.session_type,
+            session_type: wanted,
             session_id: request.session_id.clone(),
         };
         if request.session_id.is_empty() || request.session_id.len() > MAX_SESSION_ID_BYTES {
             return Err(not_found());
         }
-        let item = self
-            .store
-            .get_item(database, &request.session_id, request.session_type)
-            .await?
-            .ok_or_else(not_found)?;
+        // The runs table (agno 3.x) is read alongside, not after: one round trip.
+        let (item, rows) = tokio::join!(
+            self.store.get_item(database, &request.session_id, wanted),
+            self.store.get_runs(database, &request.session_id)
+        );
+        let item = item?.ok_or_else(not_found)?;
 
         // As Agno's reader: the stored type must match, and a given user id must own it.
         let text = |name: &str| match item.get(name) {
             Some(AttributeValue::S(s)) => Some(s.as_str()),
             _ => None,
         };
-        if text("session_type") != Some(request.session_type.as_str()) {
-            return Err(not_found());
-        }
+        let corrupt = |problem: String| ApiError::CorruptSession {
+            session_id: request.session_id.clone(),
+            problem,
+        };
+        let session_type = match wanted {
+            Some(wanted) if text("session_type") == Some(wanted.as_str()) => wanted,
+            Some(_) => return Err(not_found()),
+            None => detect_type(&item).ok_or_else(|| {
+                corrupt(format!(
+                    "attribute 'session_type' is not agent, team or workflow: {:?}",
+                    text("session_type")
+                ))
+            })?,
+        };
         if let Some(user_id) = &request.user_id
             && text("user_id") != Some(user_id.as_str())
         {
             return Err(not_found());
         }
 
-        let corrupt = |problem: String| ApiError::CorruptSession {
-            session_id: request.session_id.clone(),
-            problem,
-        };
         let item_bytes = item_size(&item);
-        let record = SessionRecord::from_item(item).map_err(|e| corrupt(e.to_string()))?;
-        let body = render(&record, request.session_type).map_err(|e| corrupt(e.to_string()))?;
-        Ok(Found { body, item_bytes })
+        let mut record = SessionRecord::from_item(item).map_err(|e| corrupt(e.to_string()))?;
+        if database.runs_table.is_some() {
+            record.runs =
+                runs::merge(record.runs.as_ref(), rows?).map_err(|e| corrupt(e.to_string()))?;
+        }
+        let body = render(&record, session_type).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Found {
+            body,
+            item_bytes,
+            session_type,
+        })
+    }
+}
+
+/// agno 3.x's `detect_session_type`: the stored type, else the kind of id the item
+/// carries, else agent. `None` for a stored type Agno does not know.
+fn detect_type(item: &Item) -> Option<SessionType> {
+    match item.get("session_type") {
+        Some(AttributeValue::S(stored)) => SessionType::parse(stored),
+        _ if item.contains_key("agent_id") => Some(SessionType::Agent),
+        _ if item.contains_key("team_id") => Some(SessionType::Team),
+        _ if item.contains_key("workflow_id") => Some(SessionType::Workflow),
+        _ => Some(SessionType::Agent),
     }
 }
 

@@ -94,6 +94,7 @@ async fn load(items: &Items, cases: &Cases, layout: KeyLayout) -> BTreeMap<Strin
                 id: db.id.clone(),
                 table,
                 layout,
+                runs_table: None,
             });
         }
         apps.insert(

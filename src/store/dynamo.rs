@@ -1,8 +1,8 @@
 //! [`SessionStore`] on Amazon DynamoDB: one `GetItem` per request.
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{SessionStore, StoreError};
@@ -22,31 +22,95 @@ impl DynamoStore {
     }
 }
 
+/// agno 3.x's index on its runs table: runs by session, in creation order.
+const RUNS_BY_SESSION_INDEX: &str = "session_id-created_at-index";
+/// A bound on runs-table pages per request (1 MB each), so one session cannot hold a
+/// request for long.
+const MAX_RUN_PAGES: usize = 16;
+
 impl SessionStore for DynamoStore {
     async fn get_item(
         &self,
         database: &Database,
         session_id: &str,
-        session_type: SessionType,
+        session_type: Option<SessionType>,
     ) -> Result<Option<Item>, StoreError> {
-        let mut request = self
-            .client
-            .get_item()
-            .table_name(&database.table)
-            .key("session_id", AttributeValue::S(session_id.to_owned()));
-        if database.layout == KeyLayout::Composite {
-            request = request.key(
-                "session_type",
-                AttributeValue::S(session_type.as_str().to_owned()),
-            );
+        let id = AttributeValue::S(session_id.to_owned());
+        match (database.layout, session_type) {
+            (KeyLayout::Composite, None) => {
+                // Whichever type is stored under the id: the first by sort key.
+                let output = self
+                    .client
+                    .query()
+                    .table_name(&database.table)
+                    .key_condition_expression("session_id = :id")
+                    .expression_attribute_values(":id", id)
+                    .limit(1)
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, database, &database.table))?;
+                Ok(output.items.and_then(|items| items.into_iter().next()))
+            }
+            (layout, session_type) => {
+                let mut request = self
+                    .client
+                    .get_item()
+                    .table_name(&database.table)
+                    .key("session_id", id);
+                if let (KeyLayout::Composite, Some(session_type)) = (layout, session_type) {
+                    request = request.key(
+                        "session_type",
+                        AttributeValue::S(session_type.as_str().to_owned()),
+                    );
+                }
+                let output = request
+                    .send()
+                    .await
+                    .map_err(|e| classify(e, database, &database.table))?;
+                Ok(output.item)
+            }
         }
-        let output = request.send().await.map_err(|e| classify(e, database))?;
-        Ok(output.item)
+    }
+
+    async fn get_runs(
+        &self,
+        database: &Database,
+        session_id: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let Some(runs_table) = &database.runs_table else {
+            return Ok(Vec::new());
+        };
+        let mut rows = Vec::new();
+        let mut start = None;
+        for _ in 0..MAX_RUN_PAGES {
+            let output = self
+                .client
+                .query()
+                .table_name(runs_table)
+                .index_name(RUNS_BY_SESSION_INDEX)
+                .key_condition_expression("session_id = :id")
+                .expression_attribute_values(":id", AttributeValue::S(session_id.to_owned()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| classify(e, database, runs_table))?;
+            rows.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(rows);
+            }
+        }
+        Err(StoreError::Rejected(format!(
+            "session '{session_id}' has more than {MAX_RUN_PAGES} pages of runs in table '{runs_table}'"
+        )))
     }
 }
 
-fn classify(error: SdkError<GetItemError>, database: &Database) -> StoreError {
-    let table = &database.table;
+fn classify<E: ProvideErrorMetadata>(
+    error: SdkError<E, HttpResponse>,
+    database: &Database,
+    table: &str,
+) -> StoreError {
     match &error {
         SdkError::TimeoutError(_) => {
             StoreError::Timeout(format!("GetItem on table '{table}' timed out"))

@@ -11,17 +11,25 @@ use crate::config::Database;
 use crate::record::Item;
 use crate::request::SessionType;
 
-/// Reads one stored session item.
+/// Reads one stored session item, and (agno 3.x) its runs.
 pub trait SessionStore: Send + Sync {
     /// The item stored for `session_id` (and `session_type`, where the table's key has
-    /// it), or `None`. Tables keyed on the id alone may return an item of another type:
-    /// the caller checks.
+    /// it; `None` takes whichever type is stored), or `None`. Tables keyed on the id
+    /// alone may return an item of another type: the caller checks.
     fn get_item(
         &self,
         database: &Database,
         session_id: &str,
-        session_type: SessionType,
+        session_type: Option<SessionType>,
     ) -> impl Future<Output = Result<Option<Item>, StoreError>> + Send;
+
+    /// The session's rows in the database's runs table (agno 3.x), in any order; empty
+    /// when the database has no runs table.
+    fn get_runs(
+        &self,
+        database: &Database,
+        session_id: &str,
+    ) -> impl Future<Output = Result<Vec<Item>, StoreError>> + Send;
 }
 
 /// Storage failures, by what a caller can do about them.

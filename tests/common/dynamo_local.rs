@@ -73,6 +73,50 @@ pub async fn create_table(client: &Client, name: &str, layout: KeyLayout) {
         .unwrap_or_else(|e| panic!("create table {name}: {e:?}"));
 }
 
+/// An agno 3.x runs table: `run_id` key, runs by session on `session_id-created_at-index`.
+pub async fn create_runs_table(client: &Client, name: &str) {
+    use aws_sdk_dynamodb::types::{GlobalSecondaryIndex, Projection, ProjectionType};
+    let _ = client.delete_table().table_name(name).send().await;
+    let key = |attr: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(attr)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    let attr = |name: &str, kind: ScalarAttributeType| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(kind)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("run_id", KeyType::Hash))
+        .attribute_definitions(attr("run_id", ScalarAttributeType::S))
+        .attribute_definitions(attr("session_id", ScalarAttributeType::S))
+        .attribute_definitions(attr("created_at", ScalarAttributeType::N))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("session_id-created_at-index")
+                .key_schema(key("session_id", KeyType::Hash))
+                .key_schema(key("created_at", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create runs table {name}: {e:?}"));
+}
+
 pub async fn put_item(client: &Client, table: &str, item: Item) {
     client
         .put_item()

@@ -40,6 +40,7 @@ pub async fn demo_database(id: &str, layout: KeyLayout) -> Database {
         id: id.to_owned(),
         table,
         layout,
+        runs_table: None,
     }
 }
 

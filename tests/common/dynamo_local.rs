@@ -38,34 +38,36 @@ pub fn client(endpoint: &str) -> Client {
     Client::from_conf(config)
 }
 
+fn key(attr: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(attr)
+        .key_type(kind)
+        .build()
+        .unwrap()
+}
+
+fn attr(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(kind)
+        .build()
+        .unwrap()
+}
+
 /// Creates `name` with the given key layout (on-demand billing), replacing a table of
 /// that name.
 pub async fn create_table(client: &Client, name: &str, layout: KeyLayout) {
     let _ = client.delete_table().table_name(name).send().await;
-    let key = |attr: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(attr)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    let string = |attr: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(attr)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
     let mut request = client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key("session_id", KeyType::Hash))
-        .attribute_definitions(string("session_id"));
+        .attribute_definitions(attr("session_id", ScalarAttributeType::S));
     if layout == KeyLayout::Composite {
         request = request
             .key_schema(key("session_type", KeyType::Range))
-            .attribute_definitions(string("session_type"));
+            .attribute_definitions(attr("session_type", ScalarAttributeType::S));
     }
     request
         .send()
@@ -77,20 +79,6 @@ pub async fn create_table(client: &Client, name: &str, layout: KeyLayout) {
 pub async fn create_runs_table(client: &Client, name: &str) {
     use aws_sdk_dynamodb::types::{GlobalSecondaryIndex, Projection, ProjectionType};
     let _ = client.delete_table().table_name(name).send().await;
-    let key = |attr: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(attr)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    let attr = |name: &str, kind: ScalarAttributeType| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(kind)
-            .build()
-            .unwrap()
-    };
     client
         .create_table()
         .table_name(name)

@@ -860,7 +860,7 @@ impl Report {
         let _ = writeln!(
             w,
             "Machine: {} cores (`nproc`), {}, {} memory; {}. Load average (1/5/15 min) {} at the start, {} at the end: \
-             other builds and tests shared the CPU during the run. The run took {:.0} s.\n",
+             other builds and tests shared the CPU during the run. The driver took {:.0} s (builds and criterion before it are not counted).\n",
             shell("nproc"),
             shell("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'"),
             shell("free -h | awk '/Mem:/ {print $2}'"),

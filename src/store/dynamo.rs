@@ -5,6 +5,7 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::fast_item::FastGetItem;
 use super::{SessionStore, StoreError};
 use crate::config::{Database, KeyLayout};
 use crate::record::Item;
@@ -17,8 +18,21 @@ pub struct DynamoStore {
 }
 
 impl DynamoStore {
+    /// Uses `client`'s configuration, with `GetItem` answers read by [`FastGetItem`].
     pub fn new(client: Client) -> Self {
-        DynamoStore { client }
+        let config = client
+            .config()
+            .to_builder()
+            .interceptor(FastGetItem)
+            .build();
+        DynamoStore {
+            client: Client::from_conf(config),
+        }
+    }
+
+    /// The client every `GetItem` goes through.
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 }
 

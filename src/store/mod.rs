@@ -2,6 +2,7 @@
 //! DynamoDB.
 
 mod dynamo;
+mod fast_item;
 
 use std::future::Future;
 

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The benchmark, in one run: criterion rendering figures, the arm64 Lambda zip, then
+# bench/driver.rs on DynamoDB Local (started here, stopped on exit): handler vs raw
+# GetItem, init time, latency, CPU per request and peak RSS of the release bootstrap
+# under a local Lambda Runtime API, side by side with AgentOS 2.1.10 under uvicorn on
+# the same table. Writes bench/RESULTS.md and bench/latency.svg.
+#
+#   bench/run.sh
+#
+# Settings (environment): BENCH_DDB_PORT (8310), BENCH_AGENTOS_PORT (8399),
+# BENCH_ROUNDS (200 rounds over the 7 sessions), BENCH_INPROC_ITERATIONS (400),
+# BENCH_INIT_STARTS (20); BENCH_SKIP_ZIP=1 / BENCH_SKIP_CRITERION=1 reuse the last
+# zip / criterion results instead of building them again.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/tools.sh"
+cd "$ROOT"
+
+ddb_port="${BENCH_DDB_PORT:-8310}"
+export BENCH_AGENTOS_PORT="${BENCH_AGENTOS_PORT:-8399}"
+
+# AgentOS 2.1.10 and what it needs, pinned, in their own venv.
+bench_venv="$TOOLS/bench-venv"
+if ! "$bench_venv/bin/pip" freeze 2>/dev/null | grep -qx 'agno==2.1.10'; then
+  log "installing bench/requirements.txt into $bench_venv"
+  python3 -m venv "$bench_venv"
+  "$bench_venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
+fi
+export BENCH_PYTHON="$bench_venv/bin/python"
+
+if [ "${BENCH_SKIP_CRITERION:-}" != 1 ]; then
+  log "criterion: cargo bench --bench render"
+  rm -rf target/criterion
+  cargo bench --bench render
+fi
+
+export BENCH_ZIP="$ROOT/target/lambda/bootstrap/bootstrap.zip"
+if [ "${BENCH_SKIP_ZIP:-}" != 1 ]; then
+  log "arm64 zip: cargo lambda build --release --arm64 --output-format zip"
+  ensure_cargo_lambda
+  ensure_zig
+  cargo lambda build --release --arm64 --output-format zip
+fi
+
+log "release bootstrap and the bench driver"
+cargo build --release --bin bootstrap
+cargo build --release --example bench_driver
+export BENCH_BOOTSTRAP="$ROOT/target/release/bootstrap"
+export BENCH_COMMAND="bench/run.sh"
+
+trap 'scripts/dynamodb-local.sh stop "$ddb_port"' EXIT
+scripts/dynamodb-local.sh start "$ddb_port"
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port"
+
+log "measuring (AgentOS on port $BENCH_AGENTOS_PORT, DynamoDB Local on $ddb_port)"
+target/release/examples/bench_driver
+log "wrote bench/RESULTS.md and bench/latency.svg"

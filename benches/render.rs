@@ -57,5 +57,40 @@ fn bench_render(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_render);
+/// What the HTTP answer adds after rendering, on the spec example and the 300 KB team
+/// session: the ETag hash, gzip and brotli (at the settings the service uses), and the
+/// Lambda runtime's escaping of the body into the API Gateway response JSON.
+fn bench_answer(c: &mut Criterion) {
+    use agno_session_lambda::compress::{Encoding, compress};
+    use agno_session_lambda::conditional::etag;
+    let mut group = c.benchmark_group("answer");
+    for (name, kind, item) in cases()
+        .iter()
+        .filter(|(n, ..)| n == "spec-example" || n == "team-300kb")
+    {
+        let record = SessionRecord::from_item(item.clone()).expect("decodes");
+        let body = render(&record, *kind).expect("renders");
+        let text = String::from_utf8(body.clone()).expect("UTF-8");
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function(format!("{name}/etag"), |b| {
+            b.iter(|| etag(black_box(&body), None))
+        });
+        group.bench_function(format!("{name}/gzip"), |b| {
+            b.iter(|| compress(Encoding::Gzip, black_box(&body)).expect("gzip"))
+        });
+        group.bench_function(format!("{name}/brotli"), |b| {
+            b.iter(|| compress(Encoding::Brotli, black_box(&body)).expect("brotli"))
+        });
+        group.bench_function(format!("{name}/envelope"), |b| {
+            b.iter(|| {
+                serde_json::to_vec(
+                    &serde_json::json!({"statusCode": 200, "body": black_box(&text)}),
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_render, bench_answer);
 criterion_main!(benches);

@@ -1,4 +1,4 @@
-//! Response compression, negotiated from `Accept-Encoding`: brotli, then gzip, for
+//! Response compression, negotiated from `Accept-Encoding`: gzip, then brotli, for
 //! bodies large enough to gain from it.
 
 use std::io::Write;
@@ -37,7 +37,8 @@ impl Encoding {
 }
 
 /// The encoding to use for a body of `len` bytes, given the request's `Accept-Encoding`:
-/// the highest-weighted one we offer, brotli before gzip on a tie; `None` for identity.
+/// the highest-weighted one we offer, gzip before brotli on a tie (at the fast settings
+/// used here gzip takes about half brotli's time for a similar size); `None` for identity.
 pub fn negotiate(
     settings: &CompressionSettings,
     accept_encoding: Option<&str>,
@@ -65,8 +66,8 @@ pub fn negotiate(
         wildcard.unwrap_or(0.0)
     };
     let offered = [
-        (settings.brotli, Encoding::Brotli),
         (settings.gzip, Encoding::Gzip),
+        (settings.brotli, Encoding::Brotli),
     ];
     offered
         .into_iter()
@@ -80,18 +81,20 @@ pub fn negotiate(
         .map(|(_, encoding)| encoding)
 }
 
-/// Compresses `body`: fast settings, since the function's time is the latency.
+/// Compresses `body`: fast settings, since the function's time is the latency (on a
+/// 175 KB document: gzip level 1 0.8 ms for 2.9x, brotli quality 2 1.5 ms for 3.7x;
+/// gzip level 3 would take 3 ms, see `examples/stage_costs.rs`).
 pub fn compress(encoding: Encoding, body: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(body.len() / 4 + 64);
     match encoding {
         Encoding::Gzip => {
-            let mut encoder = flate2::write::GzEncoder::new(out, flate2::Compression::new(3));
+            let mut encoder = flate2::write::GzEncoder::new(out, flate2::Compression::new(1));
             encoder.write_all(body)?;
             out = encoder.finish()?;
         }
         Encoding::Brotli => {
             let params = brotli::enc::BrotliEncoderParams {
-                quality: 3,
+                quality: 2,
                 lgwin: 20,
                 ..Default::default()
             };
@@ -116,15 +119,16 @@ mod tests {
     fn negotiation() {
         assert_eq!(
             negotiate(&ON, Some("gzip, deflate, br"), 500),
-            Some(Encoding::Brotli)
+            Some(Encoding::Gzip)
         );
+        assert_eq!(negotiate(&ON, Some("br"), 500), Some(Encoding::Brotli));
         assert_eq!(negotiate(&ON, Some("gzip"), 500), Some(Encoding::Gzip));
         assert_eq!(
             negotiate(&ON, Some("br;q=0.5, gzip;q=0.8"), 500),
             Some(Encoding::Gzip)
         );
         assert_eq!(negotiate(&ON, Some("gzip;q=0, br;q=0"), 500), None);
-        assert_eq!(negotiate(&ON, Some("*"), 500), Some(Encoding::Brotli));
+        assert_eq!(negotiate(&ON, Some("*"), 500), Some(Encoding::Gzip));
         assert_eq!(negotiate(&ON, Some("identity"), 500), None);
         assert_eq!(negotiate(&ON, None, 500), None);
         assert_eq!(negotiate(&ON, Some("gzip"), 99), None);
@@ -147,7 +151,7 @@ mod tests {
             .read_to_end(&mut back)
             .unwrap();
         assert_eq!(back, body);
-        assert!(gz.len() < body.len() / 5);
+        assert!(gz.len() < body.len() / 4);
 
         let br = compress(Encoding::Brotli, &body).unwrap();
         let mut back = Vec::new();

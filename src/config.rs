@@ -15,7 +15,7 @@
 //! | `CORS_ALLOW_HEADERS` | `authorization,if-none-match` | request headers allowed besides the safelisted ones, or `*` |
 //! | `CORS_ALLOW_CREDENTIALS` | `false` | answer `Access-Control-Allow-Credentials: true` |
 //! | `CORS_MAX_AGE` | `600` | seconds a preflight may be cached |
-//! | `COMPRESSION` | `br,gzip` | encodings offered; `off` for none |
+//! | `COMPRESSION` | `gzip,br` | encodings offered; `off` for none |
 //! | `COMPRESSION_MIN_BYTES` | `1024` | smaller bodies are not compressed |
 //! | `METRICS_NAMESPACE` | `AgnoSessions` | CloudWatch EMF namespace; `off` for no metrics |
 

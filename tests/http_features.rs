@@ -83,7 +83,7 @@ async fn compression_when_accepted() {
         &app,
         SEED_PATH,
         "",
-        &[("accept-encoding", "gzip, deflate, br")],
+        &[("accept-encoding", "br;q=1, gzip;q=0.5")],
     )
     .await;
     assert_eq!(br.header("content-encoding"), Some("br"));

@@ -265,15 +265,40 @@ impl<'de: 'a, 'a> Deserialize<'de> for Slot<'a> {
 pub struct Runs<'a>(pub Vec<Run<'a>>);
 
 impl<'a> Runs<'a> {
-    /// All object runs, non-objects skipped (workflow sessions).
-    pub fn parse(doc: Option<&'a Doc>) -> Result<Self, RenderError> {
+    /// The first object run, non-objects skipped (workflow sessions, which need only
+    /// that one for their name). Reads no further than that run: the rest of a big
+    /// session is not even scanned.
+    pub fn first(doc: Option<&'a Doc>) -> Result<Option<Run<'a>>, RenderError> {
         let Some(doc) = doc else {
-            return Ok(Runs(Vec::new()));
+            return Ok(None);
         };
-        let slots: Option<Vec<Slot>> = parse("runs", doc)?;
-        Ok(Runs(
-            slots.into_iter().flatten().filter_map(|s| s.0).collect(),
-        ))
+        let text = doc.as_str();
+        let err = |source| RenderError::Json {
+            attribute: "runs",
+            source,
+        };
+        let trimmed = text.trim_start();
+        let Some(mut rest) = trimmed.strip_prefix('[') else {
+            // Not a list: `null`, or a shape Agno cannot load (checked as a whole).
+            let slots: Option<Vec<Slot>> = parse("runs", doc)?;
+            return Ok(slots.into_iter().flatten().find_map(|s| s.0));
+        };
+        loop {
+            rest = rest.trim_start();
+            if rest.is_empty() || rest.starts_with(']') {
+                return Ok(None);
+            }
+            let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Slot>();
+            match values.next() {
+                Some(Ok(Slot(Some(run)))) => return Ok(Some(run)),
+                Some(Ok(Slot(None))) => {
+                    rest = rest[values.byte_offset()..].trim_start();
+                    rest = rest.strip_prefix(',').unwrap_or(rest);
+                }
+                Some(Err(e)) => return Err(err(e)),
+                None => return Ok(None),
+            }
+        }
     }
 
     /// Agent and team sessions load runs only when the first element is an object.
@@ -321,5 +346,35 @@ pub fn datetime(
         Some(epoch) => iso_utc(epoch)
             .map(Some)
             .ok_or_else(|| RenderError::shape(attribute, "is outside the years 1 to 9999")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_input(text: &str) -> Option<String> {
+        let doc = Doc::new(text);
+        Runs::first(Some(&doc))
+            .unwrap()
+            .map(|run| run.input.map(|i| i.get().to_owned()).unwrap_or_default())
+    }
+
+    #[test]
+    fn first_run_skips_non_objects_and_reads_no_further() {
+        assert_eq!(
+            first_input(r#"[1, "x", [2], {"input": "a"}, {"input": "b"}]"#).as_deref(),
+            Some(r#""a""#)
+        );
+        // What follows the first run is not read, so it does not have to be valid.
+        assert_eq!(
+            first_input(r#" [ {"input": {"k": 1}} , {broken"#).as_deref(),
+            Some(r#"{"k": 1}"#)
+        );
+        assert_eq!(first_input("[]"), None);
+        assert_eq!(first_input("[1, 2]"), None);
+        assert_eq!(first_input("null"), None);
+        assert!(Runs::first(Some(&Doc::new(r#"[{"input": }]"#))).is_err());
+        assert!(Runs::first(Some(&Doc::new(r#"{"a": 1}"#))).is_err());
     }
 }

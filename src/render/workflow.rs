@@ -57,8 +57,7 @@ fn derived_name<'a>(
     record: &SessionRecord,
     workflow_data: &RawValue,
 ) -> Result<Cow<'a, str>, RenderError> {
-    let runs = Runs::parse(record.runs.as_ref())?;
-    let Some(first) = runs.0.first() else {
+    let Some(first) = Runs::first(record.runs.as_ref())? else {
         return Ok(Cow::Borrowed(""));
     };
     let json_err = |source| RenderError::Json {

@@ -4,8 +4,6 @@ use agno_session_lambda::config::Config;
 use agno_session_lambda::lambda;
 use agno_session_lambda::service::App;
 use agno_session_lambda::store::DynamoStore;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use lambda_http::{Error, service_fn};
 use tracing_subscriber::EnvFilter;
 
@@ -22,22 +20,8 @@ async fn main() -> Result<(), Error> {
     // Region and credentials come from the Lambda environment; AWS_ENDPOINT_URL_DYNAMODB
     // points the client at DynamoDB Local.
     let sdk = aws_config::load_from_env().await;
-    let dynamodb = aws_sdk_dynamodb::config::Builder::from(&sdk)
-        .timeout_config(
-            TimeoutConfig::builder()
-                .operation_attempt_timeout(config.dynamodb.attempt_timeout)
-                .operation_timeout(
-                    config.dynamodb.attempt_timeout * config.dynamodb.max_attempts
-                        + std::time::Duration::from_millis(500),
-                )
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(config.dynamodb.max_attempts))
-        .build();
-    let app = App::new(
-        config,
-        DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(dynamodb)),
-    );
+    let store = DynamoStore::from_sdk_config(&sdk, &config.dynamodb);
+    let app = App::new(config, store);
 
     let app = &app;
     lambda_http::run(service_fn(move |request| lambda::handle(app, request))).await

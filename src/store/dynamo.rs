@@ -1,12 +1,15 @@
 //! [`SessionStore`] on Amazon DynamoDB: one `GetItem` per request.
 
+use aws_config::SdkConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{SessionStore, StoreError};
-use crate::config::{Database, KeyLayout};
+use crate::config::{Database, DynamoSettings, KeyLayout};
 use crate::record::Item;
 use crate::request::SessionType;
 
@@ -20,6 +23,36 @@ impl DynamoStore {
     pub fn new(client: Client) -> Self {
         DynamoStore { client }
     }
+
+    /// The store `main` builds at cold start: a client from the shared AWS
+    /// configuration (region, credentials, endpoint override), bounded by `settings`.
+    pub fn from_sdk_config(sdk: &SdkConfig, settings: &DynamoSettings) -> Self {
+        DynamoStore::new(Client::from_conf(client_config(sdk, settings).build()))
+    }
+}
+
+/// The DynamoDB client configuration `main` uses: each `GetItem` attempt times out after
+/// `attempt_timeout`, at most `max_attempts` attempts (standard retry mode: exponential
+/// backoff with jitter, throttling and transient errors retried), and the whole
+/// operation is cut off at `max_attempts × attempt_timeout + 500 ms`, so a slow or
+/// unreachable table answers 503/504 well inside the function timeout.
+pub fn client_config(
+    sdk: &SdkConfig,
+    settings: &DynamoSettings,
+) -> aws_sdk_dynamodb::config::Builder {
+    aws_sdk_dynamodb::config::Builder::from(sdk)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(settings.attempt_timeout)
+                .operation_timeout(operation_timeout(settings))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(settings.max_attempts))
+}
+
+/// The bound on one request's time in DynamoDB, retries and backoff included.
+pub fn operation_timeout(settings: &DynamoSettings) -> std::time::Duration {
+    settings.attempt_timeout * settings.max_attempts + std::time::Duration::from_millis(500)
 }
 
 impl SessionStore for DynamoStore {

@@ -5,7 +5,7 @@ mod dynamo;
 
 use std::future::Future;
 
-pub use dynamo::DynamoStore;
+pub use dynamo::{DynamoStore, client_config, operation_timeout};
 
 use crate::config::Database;
 use crate::record::Item;

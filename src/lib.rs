@@ -7,6 +7,7 @@
 pub mod config;
 pub mod ddb_json;
 pub mod error;
+pub mod event;
 pub mod http;
 pub mod invoke;
 pub mod lambda;

@@ -1,7 +1,7 @@
 //! Cold start: configuration, one DynamoDB client, then the runtime loop.
 
 use agno_session_lambda::config::Config;
-use agno_session_lambda::lambda;
+use agno_session_lambda::event;
 use agno_session_lambda::service::App;
 use agno_session_lambda::store::DynamoStore;
 use lambda_http::{Error, service_fn};
@@ -24,7 +24,9 @@ async fn main() -> Result<(), Error> {
     let app = App::new(config, store);
 
     let app = &app;
-    lambda_http::run(service_fn(move |request| lambda::handle(app, request))).await
+    // Not `lambda_http::run`: `event::handle_event` checks each HTTP event before
+    // `lambda_http` converts it, since that conversion panics on some inputs.
+    lambda_http::lambda_runtime::run(service_fn(move |event| event::handle_event(app, event))).await
 }
 
 /// JSON logs; level from AWS_LAMBDA_LOG_LEVEL (Lambda's setting) or RUST_LOG, default INFO.

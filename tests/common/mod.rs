@@ -6,11 +6,11 @@ pub mod dynamo_local;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use agno_session_lambda::config::{Config, Database, KeyLayout, SecurityKey};
+use agno_session_lambda::event::handle_event;
 use agno_session_lambda::invoke::InvocationError;
-use agno_session_lambda::lambda;
-use agno_session_lambda::store::DynamoStore;
-use lambda_http::Body;
-use lambda_http::request::LambdaRequest;
+use agno_session_lambda::store::{DynamoStore, SessionStore};
+use lambda_http::request::{LambdaRequest, RequestOrigin};
+use lambda_http::{Context, LambdaEvent};
 use serde_json::{Value, json};
 
 /// A table name no other test (or earlier run against the same DynamoDB Local) uses.
@@ -104,26 +104,76 @@ impl Answer {
     }
 }
 
-/// Sends a Lambda event (any source) through the entry point, as the runtime would.
-pub async fn send(app: &App, event: &Value) -> Result<Answer, InvocationError> {
-    let request: LambdaRequest = serde_json::from_value(event.clone()).expect("a Lambda event");
-    let response = lambda::handle(app, request.into()).await?;
-    let (parts, body) = response.into_parts();
-    let text = match body {
-        Body::Empty => String::new(),
-        Body::Text(text) => text,
-        Body::Binary(bytes) => String::from_utf8(bytes).expect("UTF-8 body"),
-        _ => String::new(),
-    };
-    Ok(Answer {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        text,
-    })
+/// Sends a Lambda event (any source) through the entry point, as the runtime does:
+/// the JSON text is read as the runtime reads it, answered by `event::handle_event`,
+/// and the answer is read back from the JSON the runtime would send to Lambda.
+pub async fn send<S: SessionStore>(
+    app: &agno_session_lambda::service::App<S>,
+    event: &Value,
+) -> Result<Answer, InvocationError> {
+    send_text(app, &event.to_string()).await
 }
 
-pub async fn get(
-    app: &App,
+/// As [`send`], for event text that need not be a JSON object.
+pub async fn send_text<S: SessionStore>(
+    app: &agno_session_lambda::service::App<S>,
+    event: &str,
+) -> Result<Answer, InvocationError> {
+    let request: LambdaRequest = serde_json::from_str(event).expect("any JSON is a Lambda event");
+    let direct = matches!(request.request_origin(), RequestOrigin::PassThrough);
+    let output = handle_event(app, LambdaEvent::new(request, Context::default())).await?;
+    let json = serde_json::to_value(&output).expect("the answer serializes");
+    if direct {
+        // A direct invocation's result is the document itself.
+        return Ok(Answer {
+            status: 200,
+            headers: Default::default(),
+            text: json.to_string(),
+        });
+    }
+    Ok(Answer::from_runtime_output(&json))
+}
+
+impl Answer {
+    /// Reads an HTTP answer from the response JSON of any event source (API Gateway v1
+    /// and v2, Function URL, ALB).
+    pub fn from_runtime_output(json: &Value) -> Answer {
+        let status = json["statusCode"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no statusCode in {json}")) as u16;
+        let mut headers = lambda_http::http::HeaderMap::new();
+        let mut add = |name: &str, value: &Value| {
+            let name = lambda_http::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+            let value = lambda_http::http::HeaderValue::from_str(value.as_str().unwrap()).unwrap();
+            headers.append(name, value);
+        };
+        if let Some(map) = json["multiValueHeaders"].as_object() {
+            for (name, values) in map {
+                values.as_array().unwrap().iter().for_each(|v| add(name, v));
+            }
+        }
+        if let Some(map) = json["headers"].as_object()
+            && json["multiValueHeaders"]
+                .as_object()
+                .is_none_or(|m| m.is_empty())
+        {
+            map.iter().for_each(|(name, v)| add(name, v));
+        }
+        assert_ne!(
+            json["isBase64Encoded"], true,
+            "unexpected binary body: {json}"
+        );
+        let text = json["body"].as_str().unwrap_or_default().to_owned();
+        Answer {
+            status,
+            headers,
+            text,
+        }
+    }
+}
+
+pub async fn get<S: SessionStore>(
+    app: &agno_session_lambda::service::App<S>,
     path: &str,
     query: &str,
     headers: &[(&str, &str)],

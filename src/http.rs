@@ -15,7 +15,7 @@ use crate::store::SessionStore;
 /// Answers one HTTP request.
 pub async fn handle<S: SessionStore>(app: &App<S>, request: &Request) -> Response<Body> {
     let head = request.method() == Method::HEAD;
-    let response = match parse(app, request) {
+    let mut response = match parse(app, request) {
         Ok(query) => match app.get_session(&query).await {
             Ok(body) => json_response(StatusCode::OK, Body::from(body)),
             Err(error) => error_response(&error),
@@ -23,6 +23,12 @@ pub async fn handle<S: SessionStore>(app: &App<S>, request: &Request) -> Respons
         Err(Reject::Redirect(location)) => redirect(&location),
         Err(Reject::Error(error)) => error_response(&error),
     };
+    if app.config.security_key.is_some() {
+        // Authenticated answers must not be kept by shared or browser caches.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if head {
         // HEAD answers GET's status and headers without the body, as Starlette does.
         let (parts, _) = response.into_parts();

@@ -181,9 +181,36 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
 }
 
 fn redirect(location: &str) -> Response<Body> {
+    // As Starlette's `quote(url, safe=":/%#?=@[]!$&'()*+,;")`: a header value holds
+    // visible ASCII only, so other bytes (non-ASCII, controls, spaces) are encoded.
+    const UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'-')
+        .remove(b'~')
+        .remove(b':')
+        .remove(b'/')
+        .remove(b'%')
+        .remove(b'#')
+        .remove(b'?')
+        .remove(b'=')
+        .remove(b'@')
+        .remove(b'[')
+        .remove(b']')
+        .remove(b'!')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')')
+        .remove(b'*')
+        .remove(b'+')
+        .remove(b',')
+        .remove(b';');
+    let location = percent_encoding::utf8_percent_encode(location, UNSAFE).to_string();
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-    if let Ok(value) = HeaderValue::from_str(location) {
+    if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
@@ -209,6 +236,19 @@ mod tests {
         assert_eq!(session_id_in("/sessions/a/b"), None);
         assert_eq!(session_id_in("/sessions/a%2Fb"), None);
         assert_eq!(session_id_in("/session/a"), None);
+    }
+
+    #[test]
+    fn redirects_always_carry_a_location() {
+        for (path, location) in [
+            ("/sessions/a?type=team", "/sessions/a?type=team"),
+            ("/sessions/caf%C3%A9", "/sessions/caf%C3%A9"),
+            ("/sessions/\u{a1} \t\"", "/sessions/%C2%A1%20%09%22"),
+        ] {
+            let response = redirect(path);
+            assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+            assert_eq!(response.headers()[header::LOCATION], location, "{path}");
+        }
     }
 
     #[test]

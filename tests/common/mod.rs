@@ -85,6 +85,168 @@ pub fn http_v2_event(method: &str, path: &str, query: &str, headers: &[(&str, &s
     })
 }
 
+/// Where an HTTP event comes from: each source shapes the same request differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// API Gateway HTTP API (payload 2.0): raw path and raw query string.
+    HttpApi,
+    /// Lambda Function URL: payload 2.0 as well, its own host.
+    FunctionUrl,
+    /// API Gateway REST API (payload 1.0) on stage `prod`: decoded parameter maps.
+    RestApi,
+    /// Application Load Balancer: parameters as sent (still encoded), single-valued.
+    Alb,
+}
+
+impl Source {
+    pub const ALL: [Source; 4] = [
+        Source::HttpApi,
+        Source::FunctionUrl,
+        Source::RestApi,
+        Source::Alb,
+    ];
+
+    /// The event this source sends for `method path?query` (path and query raw, as the
+    /// client wrote them).
+    pub fn event(self, method: &str, path: &str, query: &str, headers: &[(&str, &str)]) -> Value {
+        match self {
+            Source::HttpApi => http_v2_event(method, path, query, headers),
+            Source::FunctionUrl => {
+                let mut event = http_v2_event(method, path, query, headers);
+                event["requestContext"]["domainName"] = json!("abc.lambda-url.us-east-1.on.aws");
+                event["requestContext"]["apiId"] = json!("abc");
+                event
+            }
+            Source::RestApi => rest_v1_event(method, path, query, headers, "prod"),
+            Source::Alb => alb_event(method, path, query, headers),
+        }
+    }
+}
+
+fn header_maps(headers: &[(&str, &str)]) -> (Value, Value) {
+    let single: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let multi: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!([v])))
+        .collect();
+    (Value::Object(single), Value::Object(multi))
+}
+
+/// An API Gateway REST API (v1) event: parameters arrive decoded, in a last-value map
+/// and an all-values map.
+pub fn rest_v1_event(
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+    stage: &str,
+) -> Value {
+    let mut single = serde_json::Map::new();
+    let mut multi = serde_json::Map::<String, Value>::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        single.insert(name.to_string(), json!(value));
+        multi
+            .entry(name.to_string())
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .unwrap()
+            .push(json!(value));
+    }
+    let (headers, multi_headers) = header_maps(headers);
+    let none = |m: serde_json::Map<String, Value>| {
+        if m.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(m)
+        }
+    };
+    json!({
+        "resource": "/sessions/{session_id}",
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": none(single),
+        "multiValueQueryStringParameters": none(multi),
+        "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "httpMethod": method,
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": "test"},
+            "path": format!("/{stage}{path}"),
+            "protocol": "HTTP/1.1",
+            "requestId": "test-request",
+            "requestTimeEpoch": 1757088129000u64,
+            "resourceId": "a1b2c3",
+            "resourcePath": "/sessions/{session_id}",
+            "stage": stage
+        },
+        "body": null,
+        "isBase64Encoded": false
+    })
+}
+
+/// An ALB event (multi-value headers off): query parameters as the client sent them,
+/// still encoded, the last value of a repeated name.
+pub fn alb_event(method: &str, path: &str, query: &str, headers: &[(&str, &str)]) -> Value {
+    let mut params = serde_json::Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        params.insert(name.to_owned(), json!(value));
+    }
+    let (headers, _) = header_maps(headers);
+    json!({
+        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/sessions/6d0ecf831eec9f09"}},
+        "httpMethod": method,
+        "path": path,
+        "queryStringParameters": params,
+        "headers": headers,
+        "body": "",
+        "isBase64Encoded": false
+    })
+}
+
+/// A store that counts the reads it passes on: proves when DynamoDB is not asked.
+pub struct Counting<S> {
+    pub inner: S,
+    pub calls: std::sync::atomic::AtomicUsize,
+}
+
+impl<S> Counting<S> {
+    pub fn new(inner: S) -> Self {
+        Counting {
+            inner,
+            calls: Default::default(),
+        }
+    }
+
+    /// Reads since the last call.
+    pub fn take(&self) -> usize {
+        self.calls.swap(0, Ordering::SeqCst)
+    }
+}
+
+impl<S: SessionStore> SessionStore for Counting<S> {
+    async fn get_item(
+        &self,
+        database: &Database,
+        session_id: &str,
+        session_type: agno_session_lambda::request::SessionType,
+    ) -> Result<Option<agno_session_lambda::record::Item>, agno_session_lambda::store::StoreError>
+    {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner
+            .get_item(database, session_id, session_type)
+            .await
+    }
+}
+
 /// What a handler answered: status, headers and body (parsed as JSON where it is).
 #[derive(Debug)]
 pub struct Answer {

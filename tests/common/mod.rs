@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod dynamo_local;
+pub mod proxy;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -67,7 +67,7 @@ fn assert_retryable(answer: &Answer, status: u16, detail_has: &str, what: &str) 
         .to_owned();
     assert!(detail.contains(detail_has), "{what}: {detail}");
     assert!(
-        detail.contains(&format!("table '")),
+        detail.contains("table '"),
         "{what}: the detail names the table: {detail}"
     );
     let retry_after: u64 = answer

@@ -11,6 +11,7 @@ pub mod event;
 pub mod http;
 pub mod invoke;
 pub mod lambda;
+pub mod logging;
 pub mod record;
 pub mod render;
 pub mod request;

@@ -1,15 +1,14 @@
 //! Cold start: configuration, one DynamoDB client, then the runtime loop.
 
 use agno_session_lambda::config::Config;
-use agno_session_lambda::event;
 use agno_session_lambda::service::App;
 use agno_session_lambda::store::DynamoStore;
+use agno_session_lambda::{event, logging};
 use lambda_http::{Error, service_fn};
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    init_logging();
+    logging::init();
     let config = Config::from_env()?;
     tracing::info!(
         databases = ?config.databases,
@@ -27,21 +26,4 @@ async fn main() -> Result<(), Error> {
     // Not `lambda_http::run`: `event::handle_event` checks each HTTP event before
     // `lambda_http` converts it, since that conversion panics on some inputs.
     lambda_http::lambda_runtime::run(service_fn(move |event| event::handle_event(app, event))).await
-}
-
-/// JSON logs; level from AWS_LAMBDA_LOG_LEVEL (Lambda's setting) or RUST_LOG, default INFO.
-fn init_logging() {
-    let filter = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .ok()
-        .map(|level| EnvFilter::new(level.to_lowercase()))
-        .unwrap_or_else(|| {
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
-        });
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(false)
-        .with_target(false)
-        .without_time()
-        .init();
 }

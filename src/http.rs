@@ -81,13 +81,22 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<SessionRequest, Reject> {
         }
     }
 
-    let (mut session_type, mut db_id, mut user_id) = (None, None, None);
+    let (mut session_type, mut db_id) = (None, None);
+    // Every user id given must own the session. FastAPI keeps the last of a repeated
+    // parameter, so `?user_id=me&user_id=other` would override a user id a gateway put
+    // first; and `user_id[]=me` would be ignored, scoping to no one. Here both scope.
+    let mut user_ids: Vec<String> = Vec::new();
     for (name, value) in form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()) {
         // A repeated parameter: the last one wins, as in FastAPI.
         match name.as_ref() {
             "type" => session_type = Some(value),
             "db_id" => db_id = Some(value.into_owned()),
-            "user_id" => user_id = Some(value.into_owned()),
+            name if (name == "user_id" || name.starts_with("user_id["))
+                && !value.is_empty()
+                && !user_ids.iter().any(|u| *u == value) =>
+            {
+                user_ids.push(value.into_owned());
+            }
             _ => {}
         }
     }
@@ -97,11 +106,22 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<SessionRequest, Reject> {
             input: value.into_owned(),
         })?,
     };
+    if user_ids.len() > 1 {
+        // A session has one owner: no session is every one of these users'.
+        app.config
+            .database(db_id.as_deref().filter(|d| !d.is_empty()))
+            .map_err(ApiError::from)?;
+        return Err(ApiError::SessionNotFound {
+            session_type,
+            session_id,
+        }
+        .into());
+    }
     Ok(SessionRequest::new(
         session_id,
         session_type,
         db_id,
-        user_id,
+        user_ids.pop(),
     ))
 }
 

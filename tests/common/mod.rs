@@ -351,3 +351,41 @@ pub fn load_json(relative: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
         .unwrap_or_else(|e| panic!("{relative}: {e}"))
 }
+
+/// Captures what the service logs, formatted as `main` formats it (JSON lines).
+#[derive(Clone, Default)]
+pub struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl LogCapture {
+    /// Installs `main`'s subscriber at `level` for this thread (a current-thread tokio
+    /// test runs all its tasks here) until the guard is dropped.
+    pub fn install(&self, level: &str) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        let subscriber = agno_session_lambda::logging::subscriber(
+            tracing_subscriber::EnvFilter::new(level),
+            move || writer.clone(),
+        );
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    pub fn take(&self) -> String {
+        let text = self.text();
+        self.0.lock().unwrap().clear();
+        text
+    }
+}
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -2,6 +2,7 @@
 #![no_main]
 
 #[path = "../harness.rs"]
+#[allow(dead_code)] // each target uses one of the two harnesses
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|attributes: Vec<(u8, harness::Value)>| {

@@ -46,8 +46,9 @@ fi
 log "Lambda emulator (cargo lambda watch --only-lambda-apis) on 127.0.0.1:$api_port"
 cargo lambda watch --only-lambda-apis -A 127.0.0.1 -P "$api_port" >"$logs/emulator.log" 2>&1 &
 pids+=($!)
+# Wait for the port (an HTTP request would be queued as an invocation of the function).
 for _ in $(seq 1 100); do
-  curl -s -o /dev/null -m 1 "http://127.0.0.1:$api_port/" && break
+  (exec 3<>"/dev/tcp/127.0.0.1/$api_port") 2>/dev/null && break
   sleep 0.2
 done
 

@@ -22,8 +22,8 @@ log "cargo test (unit, rendering, DynamoDB Local integration, bad input, faults,
 # the coverage-guided run is scripts/fuzz.sh.
 cargo test --all-targets
 
-log "load test: ${LOAD_SECONDS:-20} s at ${LOAD_RATE:-100} requests/s through cargo lambda's emulator"
-scripts/load.sh "${LOAD_SECONDS:-20}" "${LOAD_RATE:-100}"
+log "load test: ${LOAD_SECONDS:-20} s at ${LOAD_RATE:-200} requests/s through cargo lambda's emulator"
+scripts/load.sh "${LOAD_SECONDS:-20}" "${LOAD_RATE:-200}"
 
 log "SAM template: sam validate --lint, cfn-lint"
 ensure_sam

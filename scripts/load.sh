@@ -7,7 +7,8 @@
 # HTTP front (scripts/loadgen.py), and samples the bootstrap process's RSS each second.
 # Prints a JSON summary (errors, achieved rate, p50/p99, RSS); exits non-zero on any
 # error, a rate shortfall or RSS growth. LOAD_PROFILE=release uses a release build
-# (slow to build: fat LTO); the default is the debug build the tests use.
+# (slow to build: fat LTO); the default is the debug build the tests use. Ports:
+# LOAD_DDB_PORT, LOAD_API_PORT (default: free ones).
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 
@@ -15,8 +16,8 @@ seconds="${1:-60}"
 rate="${2:-${LOAD_RATE:-300}}"
 profile="${LOAD_PROFILE:-debug}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-ddb_port="$(free_port)"
-api_port="$(free_port)"
+ddb_port="${LOAD_DDB_PORT:-$(free_port)}"
+api_port="${LOAD_API_PORT:-$(free_port)}"
 key="load-test-key"
 logs="$TOOLS/load"
 mkdir -p "$logs"

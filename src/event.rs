@@ -66,8 +66,11 @@ pub async fn handle_event<S: SessionStore>(
         context,
     } = event;
     let origin = payload.request_origin();
+    let no_store = app.config.security_key.is_some();
     if let Err(error) = prepare(&mut payload) {
-        return Ok(Output::Rejected(Box::new(reject(&origin, &error))));
+        return Ok(Output::Rejected(Box::new(reject(
+            &origin, &error, no_store,
+        ))));
     }
     let mut adapter = Adapter::from(service_fn(|request| crate::lambda::handle(app, request)));
     let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -77,7 +80,11 @@ pub async fn handle_event<S: SessionStore>(
         Ok(answer) => answer.await.map(Output::Handled),
         Err(_) => {
             tracing::error!("an HTTP event could not be converted into a request");
-            Ok(Output::Rejected(Box::new(reject(&origin, &invalid()))))
+            Ok(Output::Rejected(Box::new(reject(
+                &origin,
+                &invalid(),
+                no_store,
+            ))))
         }
     }
 }
@@ -120,7 +127,6 @@ pub fn prepare(event: &mut LambdaRequest) -> Result<(), ApiError> {
                 &alb.query_string_parameters,
             );
             let path = alb.path.as_deref().unwrap_or_default();
-            // ALB parameters arrive encoded and are decoded once more: allow for that.
             check_size(path, &query)?;
             check_uri(path, &alb.headers, host(&alb.headers), &query)
         }
@@ -243,7 +249,8 @@ fn encode_query(query: &mut String) {
 }
 
 /// An error answered in the event source's response format, as `lambda_http` writes it.
-fn reject(origin: &RequestOrigin, error: &ApiError) -> Rejected {
+/// `no_store`: a security key is configured, so no answer may be cached (as in `http`).
+fn reject(origin: &RequestOrigin, error: &ApiError, no_store: bool) -> Rejected {
     let status = error.status();
     let body = Some(Body::Text(error.body().to_string()));
     let mut headers = HeaderMap::new();
@@ -251,6 +258,9 @@ fn reject(origin: &RequestOrigin, error: &ApiError) -> Rejected {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    if no_store {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     tracing::info!(status, detail = %error, "HTTP event rejected before routing");
     match origin {
         RequestOrigin::ApiGatewayV1 => {
@@ -363,7 +373,8 @@ mod tests {
 
     #[test]
     fn rejections_use_the_source_format() {
-        let v1 = serde_json::to_value(reject(&RequestOrigin::ApiGatewayV1, &invalid())).unwrap();
+        let v1 =
+            serde_json::to_value(reject(&RequestOrigin::ApiGatewayV1, &invalid(), false)).unwrap();
         assert_eq!(v1["statusCode"], 400);
         assert_eq!(
             v1["multiValueHeaders"]["content-type"],
@@ -373,10 +384,13 @@ mod tests {
             v1["body"],
             json!({"detail": "Invalid HTTP request received."}).to_string()
         );
-        let alb = serde_json::to_value(reject(&RequestOrigin::Alb, &ApiError::UriTooLong)).unwrap();
+        let alb =
+            serde_json::to_value(reject(&RequestOrigin::Alb, &ApiError::UriTooLong, true)).unwrap();
         assert_eq!(alb["statusCode"], 414);
         assert_eq!(alb["statusDescription"], "414 URI Too Long");
-        let v2 = serde_json::to_value(reject(&RequestOrigin::ApiGatewayV2, &invalid())).unwrap();
+        assert_eq!(alb["headers"]["cache-control"], "no-store");
+        let v2 =
+            serde_json::to_value(reject(&RequestOrigin::ApiGatewayV2, &invalid(), false)).unwrap();
         assert_eq!(v2["headers"]["content-type"], "application/json");
     }
 }

@@ -157,8 +157,8 @@ async fn user_id_scoping_cannot_be_bypassed_by_encoding() {
     }
 }
 
-/// With a key configured, no answer may be stored by a cache: 200, 307, 401, 404, 405
-/// and 422 alike.
+/// With a key configured, no answer may be stored by a cache: 200, 307, 401, 404, 405,
+/// 414 and 422 alike.
 #[tokio::test]
 async fn authenticated_answers_are_not_cached() {
     let app = app(
@@ -177,6 +177,8 @@ async fn authenticated_answers_are_not_cached() {
         ("GET", "/nope", "", auth, 404),
         ("DELETE", &seed, "", auth, 405),
         ("GET", &seed, "type=bogus", auth, 422),
+        // Refused before routing (src/event.rs).
+        ("GET", &seed, &"q=1&".repeat(5000), auth, 414),
     ] {
         let answer = send(&app, &Source::HttpApi.event(method, path, query, headers))
             .await

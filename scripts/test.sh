@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, unit tests, integration tests on DynamoDB Local
-# (the real one, started here and stopped on exit), and the SAM template checks.
+# (the real one, started here and stopped on exit), a short load test, and the SAM
+# template checks.
 # Installs what is missing (DynamoDB Local, SAM CLI, cfn-lint) under .tools/.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
@@ -16,8 +17,13 @@ log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
-log "cargo test (unit, rendering, DynamoDB Local integration)"
+log "cargo test (unit, rendering, DynamoDB Local integration, bad input, faults, corrupt data, security, runtime loop, fuzz pass)"
+# tests/fuzz_pass.rs runs each fuzz harness for FUZZ_PASS_SECONDS (20 s, in parallel);
+# the coverage-guided run is scripts/fuzz.sh.
 cargo test --all-targets
+
+log "load test: ${LOAD_SECONDS:-20} s at ${LOAD_RATE:-200} requests/s through cargo lambda's emulator"
+scripts/load.sh "${LOAD_SECONDS:-20}" "${LOAD_RATE:-200}"
 
 log "SAM template: sam validate --lint, cfn-lint"
 ensure_sam

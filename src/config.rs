@@ -10,7 +10,7 @@
 //! | `DETECT_SESSION_TYPE` | `false` | agno 3.x: without `?type=`, answer the stored type instead of `agent` |
 //! | `OS_SECURITY_KEY` | — | bearer token required on HTTP requests, as AgentOS |
 //! | `DYNAMODB_TIMEOUT_MS` | `1000` | per-attempt timeout of `GetItem` |
-//! | `DYNAMODB_MAX_ATTEMPTS` | `3` | attempts per request, with exponential backoff |
+//! | `DYNAMODB_MAX_ATTEMPTS` | `3` | attempts per request; retries wait 25 ms, doubling, 200 ms at most |
 //! | `CORS_ALLOW_ORIGINS` | — (CORS off) | allowed origins, comma-separated, or `*` |
 //! | `CORS_ALLOW_HEADERS` | `authorization,if-none-match` | request headers allowed besides the safelisted ones, or `*` |
 //! | `CORS_ALLOW_CREDENTIALS` | `false` | answer `Access-Control-Allow-Credentials: true` |

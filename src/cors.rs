@@ -138,7 +138,7 @@ pub fn preflight(settings: &CorsSettings, request: &Request) -> Option<Response<
 /// the answer depends on it.
 pub fn decorate(settings: &CorsSettings, request: &Request, response: &mut Response<Body>) {
     let headers = response.headers_mut();
-    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    crate::http::add_vary(headers, "Origin");
     let Some(origin) = header_str(request.headers(), &header::ORIGIN) else {
         return;
     };

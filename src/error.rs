@@ -32,6 +32,9 @@ pub enum ApiError {
     RouteNotFound,
     #[error("Method Not Allowed")]
     MethodNotAllowed,
+    /// A path and query string longer than any client of this API sends.
+    #[error("URI Too Long")]
+    UriTooLong,
     /// The stored item exists but cannot be rendered as its schema requires.
     #[error("Stored session '{session_id}' cannot be read: {problem}")]
     CorruptSession { session_id: String, problem: String },
@@ -49,6 +52,7 @@ impl ApiError {
             ApiError::Database(DatabaseError::Unknown(_)) => 404,
             ApiError::SessionNotFound { .. } | ApiError::RouteNotFound => 404,
             ApiError::MethodNotAllowed => 405,
+            ApiError::UriTooLong => 414,
             ApiError::CorruptSession { .. } => 500,
             ApiError::Storage(e) => e.status(),
         }
@@ -78,7 +82,7 @@ impl ApiError {
             ApiError::Database(DatabaseError::Required) => "InvalidRequest",
             ApiError::Database(DatabaseError::Unknown(_)) => "DatabaseNotFound",
             ApiError::SessionNotFound { .. } | ApiError::RouteNotFound => "SessionNotFound",
-            ApiError::MethodNotAllowed => "InvalidRequest",
+            ApiError::MethodNotAllowed | ApiError::UriTooLong => "InvalidRequest",
             ApiError::CorruptSession { .. } => "CorruptSession",
             ApiError::Storage(StoreError::Timeout(_)) => "StorageTimeout",
             ApiError::Storage(StoreError::Throttled(_) | StoreError::Unavailable(_)) => {

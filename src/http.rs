@@ -127,9 +127,7 @@ fn document_response(
     };
     set(&mut response, header::ETAG, &etag);
     if compressible {
-        response
-            .headers_mut()
-            .append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        add_vary(response.headers_mut(), "Accept-Encoding");
     }
     response
 }
@@ -147,6 +145,25 @@ fn body_len(body: &Body) -> usize {
         Body::Text(t) => t.len(),
         Body::Binary(b) => b.len(),
         _ => 0,
+    }
+}
+
+/// Adds a token to the one `Vary` header: API Gateway HTTP APIs keep a single value per
+/// header name, so a second `Vary` line would be lost.
+pub fn add_vary(headers: &mut lambda_http::http::HeaderMap, token: &str) {
+    let merged = match headers.get(header::VARY).and_then(|v| v.to_str().ok()) {
+        Some(existing)
+            if existing
+                .split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case(token)) =>
+        {
+            return;
+        }
+        Some(existing) => format!("{existing}, {token}"),
+        None => token.to_owned(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&merged) {
+        headers.insert(header::VARY, value);
     }
 }
 
@@ -329,9 +346,36 @@ pub fn error_response(error: &ApiError) -> Response<Body> {
 }
 
 fn redirect(location: &str) -> Response<Body> {
+    // As Starlette's `quote(url, safe=":/%#?=@[]!$&'()*+,;")`: a header value holds
+    // visible ASCII only, so other bytes (non-ASCII, controls, spaces) are encoded.
+    const UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'-')
+        .remove(b'~')
+        .remove(b':')
+        .remove(b'/')
+        .remove(b'%')
+        .remove(b'#')
+        .remove(b'?')
+        .remove(b'=')
+        .remove(b'@')
+        .remove(b'[')
+        .remove(b']')
+        .remove(b'!')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')')
+        .remove(b'*')
+        .remove(b'+')
+        .remove(b',')
+        .remove(b';');
+    let location = percent_encoding::utf8_percent_encode(location, UNSAFE).to_string();
     let mut response = Response::new(Body::Empty);
     *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-    if let Ok(value) = HeaderValue::from_str(location) {
+    if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
@@ -357,6 +401,19 @@ mod tests {
         assert_eq!(session_id_in("/sessions/a/b"), None);
         assert_eq!(session_id_in("/sessions/a%2Fb"), None);
         assert_eq!(session_id_in("/session/a"), None);
+    }
+
+    #[test]
+    fn redirects_always_carry_a_location() {
+        for (path, location) in [
+            ("/sessions/a?type=team", "/sessions/a?type=team"),
+            ("/sessions/caf%C3%A9", "/sessions/caf%C3%A9"),
+            ("/sessions/\u{a1} \t\"", "/sessions/%C2%A1%20%09%22"),
+        ] {
+            let response = redirect(path);
+            assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+            assert_eq!(response.headers()[header::LOCATION], location, "{path}");
+        }
     }
 
     #[test]

@@ -151,8 +151,12 @@ fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
         AttributeValue::S(s) => Ok(Some(Doc(without_non_finite(s)))),
         AttributeValue::Null(_) => Ok(None),
         native => {
-            let json: serde_json::Value = serde_dynamo::from_attribute_value(native)
-                .map_err(|e| RecordError::new(name, format!("cannot be read as JSON: {e}")))?;
+            let type_name = kind(&native);
+            // The error would quote the value: name the attribute's type instead.
+            let json: serde_json::Value =
+                serde_dynamo::from_attribute_value(native).map_err(|_| {
+                    RecordError::new(name, format!("of type {type_name} cannot be read as JSON"))
+                })?;
             Ok(Some(Doc(json.to_string())))
         }
     }
@@ -205,9 +209,10 @@ fn epoch(name: &str, value: AttributeValue) -> Result<Option<Epoch>, RecordError
             ));
         }
     };
+    // The value itself is not quoted: it is session content.
     parse_epoch(number.trim())
         .map(Some)
-        .ok_or_else(|| RecordError::new(name, format!("is not a number: {number:?}")))
+        .ok_or_else(|| RecordError::new(name, "is not a number of seconds"))
 }
 
 fn parse_epoch(number: &str) -> Option<Epoch> {

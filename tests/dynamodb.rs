@@ -18,6 +18,8 @@ async fn seed_session_answers_the_spec_example_in_both_layouts() {
         let answer = get(&app, &format!("/sessions/{SEED}"), "", &[]).await;
         assert_eq!(answer.status, 200, "{layout:?}: {}", answer.text);
         assert_eq!(answer.header("content-type"), Some("application/json"));
+        // Without a security key, caching is the deployment's choice, as in AgentOS.
+        assert_eq!(answer.header("cache-control"), None);
         assert_eq!(
             answer.json(),
             load_json("tests/data/spec_example.json"),
@@ -184,6 +186,11 @@ async fn security_key_is_required_when_configured() {
     for (headers, status, detail) in cases {
         let answer = get(&app, &path, "", headers).await;
         assert_eq!(answer.status, status, "{headers:?}");
+        assert_eq!(
+            answer.header("cache-control"),
+            Some("no-store"),
+            "{headers:?}"
+        );
         if status == 401 {
             assert_eq!(answer.json(), json!({ "detail": detail }));
         }

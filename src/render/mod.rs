@@ -17,7 +17,7 @@ use crate::request::SessionType;
 /// A stored session that cannot be rendered as its schema requires.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("attribute '{attribute}' is not valid: {source}")]
+    #[error("attribute '{attribute}' is not valid: {}", describe(source))]
     Json {
         attribute: &'static str,
         source: serde_json::Error,
@@ -27,6 +27,41 @@ pub enum RenderError {
         attribute: &'static str,
         problem: &'static str,
     },
+}
+
+/// What is wrong with a stored JSON document, without quoting it: serde's messages
+/// quote the offending value (`invalid type: string "…"`), and this text goes into logs
+/// and answers, where session content must not.
+fn describe(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("at line {} column {}", error.line(), error.column());
+    match error.classify() {
+        Category::Syntax => format!("malformed JSON {at}"),
+        Category::Eof => format!("truncated JSON {at}"),
+        Category::Io => format!("unreadable JSON {at}"),
+        Category::Data => {
+            let message = error.to_string();
+            // Serde's schema-side words carry no stored values: "missing field `role`",
+            // "…, expected a sequence".
+            let what = if message.starts_with("missing field `") {
+                message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            } else if let Some((_, expected)) = message.rsplit_once(", expected ") {
+                let expected = expected.split(" at line ").next().unwrap_or_default();
+                if expected.contains(['"', '\'']) {
+                    "unexpected value".to_owned()
+                } else {
+                    format!("unexpected value, expected {expected}")
+                }
+            } else {
+                "unexpected value".to_owned()
+            };
+            format!("{what} {at}")
+        }
+    }
 }
 
 impl RenderError {
@@ -56,4 +91,38 @@ fn to_body<T: serde::Serialize>(
         source,
     })?;
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(json: &str) -> String {
+        let source = serde_json::from_str::<Vec<u8>>(json).unwrap_err();
+        RenderError::Json {
+            attribute: "runs",
+            source,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn json_errors_name_the_problem_not_the_content() {
+        assert_eq!(
+            error(r#""my secret plan""#),
+            "attribute 'runs' is not valid: unexpected value, expected a sequence at line 1 column 16"
+        );
+        assert_eq!(
+            error(r#"[1, "secret"]"#),
+            "attribute 'runs' is not valid: unexpected value, expected u8 at line 1 column 12"
+        );
+        assert_eq!(
+            error("[1, secret"),
+            "attribute 'runs' is not valid: malformed JSON at line 1 column 5"
+        );
+        assert_eq!(
+            error("[1, 2"),
+            "attribute 'runs' is not valid: truncated JSON at line 1 column 5"
+        );
+    }
 }

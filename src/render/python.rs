@@ -8,15 +8,32 @@ use serde_json::value::RawValue;
 
 use super::json::RawObject;
 
+/// Containers nested deeper than this are not dumped: serde_json's own limit for the
+/// documents read here, below Python's (its recursion limit, about 1000), and it keeps
+/// both the stack and the work (each level is scanned once more) bounded.
+pub const MAX_DEPTH: usize = 128;
+
+/// Why a value could not be written as Python would.
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+}
+
 /// `json.dumps(value)` of a decoded JSON value.
-pub fn json_dumps(raw: &RawValue) -> Result<String, serde_json::Error> {
+pub fn json_dumps(raw: &RawValue) -> Result<String, DumpError> {
     let mut out = String::with_capacity(raw.get().len() + 16);
-    dump(raw, &mut out)?;
+    dump(raw, &mut out, 0)?;
     Ok(out)
 }
 
-fn dump(raw: &RawValue, out: &mut String) -> Result<(), serde_json::Error> {
+fn dump(raw: &RawValue, out: &mut String, depth: usize) -> Result<(), DumpError> {
     let text = raw.get();
+    if depth > MAX_DEPTH && matches!(text.as_bytes().first(), Some(b'{' | b'[')) {
+        return Err(DumpError::TooDeep);
+    }
     match text.as_bytes().first() {
         Some(b'{') => {
             let object: RawObject = serde_json::from_str(text)?;
@@ -27,7 +44,7 @@ fn dump(raw: &RawValue, out: &mut String) -> Result<(), serde_json::Error> {
                 }
                 quote(key, out);
                 out.push_str(": ");
-                dump(value, out)?;
+                dump(value, out, depth + 1)?;
             }
             out.push('}');
         }
@@ -38,7 +55,7 @@ fn dump(raw: &RawValue, out: &mut String) -> Result<(), serde_json::Error> {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                dump(value, out)?;
+                dump(value, out, depth + 1)?;
             }
             out.push(']');
         }
@@ -137,7 +154,7 @@ fn quote(s: &str, out: &mut String) {
 /// `str(value)` for a scalar JSON value (as an f-string would format it); containers
 /// fall back to `json.dumps`, which matches `str()` for the common cases of strings and
 /// numbers inside.
-pub fn str_of(raw: &RawValue) -> Result<String, serde_json::Error> {
+pub fn str_of(raw: &RawValue) -> Result<String, DumpError> {
     let text = raw.get();
     Ok(match text.as_bytes().first() {
         Some(b'"') => serde_json::from_str::<String>(text)?,
@@ -172,6 +189,16 @@ mod tests {
             r#"{"big": 123456789012345678901234567890}"#
         );
         assert_eq!(dumps(r#""\u0001\u007f""#), "\"\\u0001\u{7f}\"");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_recursed_into() {
+        let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(json_dumps(serde_json::from_str(&nested(MAX_DEPTH)).unwrap()).is_ok());
+        // Deeper than serde_json reads into a value, but fine as raw text.
+        let text = nested(100_000);
+        let deep: &RawValue = serde_json::from_str(&text).unwrap();
+        assert!(matches!(json_dumps(deep), Err(DumpError::TooDeep)));
     }
 
     #[test]

@@ -149,7 +149,10 @@ fn normalize_offset(tz: &str) -> Option<String> {
     let (sign, body) = tz.split_at(1);
     let parts: Vec<&str> = body.split(':').collect();
     let (hh, mm, ss) = match parts.as_slice() {
-        [hh] if hh.len() == 4 => (two_digits(&hh[..2])?, two_digits(&hh[2..])?, 0),
+        [hhmm] if hhmm.len() == 4 => {
+            // `get` rather than slicing: the four bytes may hold a multi-byte character.
+            (two_digits(hhmm.get(..2)?)?, two_digits(hhmm.get(2..)?)?, 0)
+        }
         [hh] => (two_digits(hh)?, 0, 0),
         [hh, mm] => (two_digits(hh)?, two_digits(mm)?, 0),
         [hh, mm, ss] => (two_digits(hh)?, two_digits(mm)?, two_digits(ss)?),
@@ -217,6 +220,9 @@ mod tests {
             "2025-02-30",
             "2025-09-05X18:00",
             "2025-09-05T25:00",
+            // Four bytes, but not four digits: a multi-byte character inside.
+            "2025-09-05T18:02:12+a\u{20ac}",
+            "2025-09-05T18:02:12-\u{e9}\u{e9}",
         ] {
             assert_eq!(normalize_isoformat(bad), None, "{bad}");
         }

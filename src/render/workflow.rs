@@ -7,7 +7,7 @@ use serde_json::value::RawValue;
 
 use super::json::Int;
 use super::parts::{Data, Runs, empty_object, raw_object};
-use super::python::{json_dumps, str_of};
+use super::python::{DumpError, json_dumps, str_of};
 use super::{RenderError, to_body};
 use crate::record::{Epoch, SessionRecord};
 
@@ -71,7 +71,11 @@ fn derived_name<'a>(
                     .map(Cow::Owned)
                     .map_err(json_err);
             }
-            Some(b'{') => return json_dumps(input).map(Cow::Owned).map_err(json_err),
+            Some(b'{') => {
+                return json_dumps(input)
+                    .map(Cow::Owned)
+                    .map_err(|e| dump_error("runs", e));
+            }
             _ => {}
         }
     }
@@ -87,13 +91,17 @@ fn derived_name<'a>(
         })?;
     match named.name.filter(|n| super::json::is_truthy(n)) {
         Some(name) => {
-            let name = str_of(name).map_err(|source| RenderError::Json {
-                attribute: "workflow_data",
-                source,
-            })?;
+            let name = str_of(name).map_err(|e| dump_error("workflow_data", e))?;
             Ok(Cow::Owned(format!("New {name} Session")))
         }
         None => Ok(Cow::Borrowed("")),
+    }
+}
+
+fn dump_error(attribute: &'static str, error: DumpError) -> RenderError {
+    match error {
+        DumpError::Json(source) => RenderError::Json { attribute, source },
+        DumpError::TooDeep => RenderError::shape(attribute, "is nested too deeply"),
     }
 }
 

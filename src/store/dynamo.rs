@@ -1,5 +1,10 @@
 //! [`SessionStore`] on Amazon DynamoDB: one `GetItem` per request.
 
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -7,7 +12,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::fast_item::FastGetItem;
 use super::{SessionStore, StoreError};
-use crate::config::{Database, KeyLayout};
+use crate::config::{Database, DynamoSettings, KeyLayout};
 use crate::record::Item;
 use crate::request::SessionType;
 
@@ -34,6 +39,52 @@ impl DynamoStore {
     pub fn client(&self) -> &Client {
         &self.client
     }
+
+    /// The store `main` builds at cold start: a client from the shared AWS
+    /// configuration (region, credentials, endpoint override), bounded by `settings`.
+    pub fn from_sdk_config(sdk: &SdkConfig, settings: &DynamoSettings) -> Self {
+        DynamoStore::new(Client::from_conf(client_config(sdk, settings).build()))
+    }
+}
+
+/// The first retry waits up to this long (jittered), each next one twice as long...
+pub const INITIAL_BACKOFF: Duration = Duration::from_millis(25);
+/// ... but never longer than this: a read API answers 503 + `Retry-After` quickly rather
+/// than wait seconds between attempts (the SDK's defaults are 1 s and 20 s).
+pub const MAX_BACKOFF: Duration = Duration::from_millis(200);
+
+/// The DynamoDB client configuration `main` uses: each `GetItem` attempt times out after
+/// `attempt_timeout`, at most `max_attempts` attempts (standard retry mode: throttling
+/// and transient errors retried after a short jittered backoff), and the whole
+/// operation is cut off at [`operation_timeout`], so a slow or unreachable table
+/// answers 503/504 well inside the function timeout.
+pub fn client_config(
+    sdk: &SdkConfig,
+    settings: &DynamoSettings,
+) -> aws_sdk_dynamodb::config::Builder {
+    aws_sdk_dynamodb::config::Builder::from(sdk)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(settings.attempt_timeout)
+                .operation_timeout(operation_timeout(settings))
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(settings.max_attempts)
+                .with_initial_backoff(INITIAL_BACKOFF)
+                .with_max_backoff(MAX_BACKOFF),
+        )
+}
+
+/// The bound on one request's time in DynamoDB: every attempt timing out, the longest
+/// backoff before each retry, and 100 ms to spare. It is a backstop: the attempts and
+/// backoffs end first, so the error answered is the last attempt's own (throttled,
+/// refused, timed out), not a blanket timeout.
+pub fn operation_timeout(settings: &DynamoSettings) -> Duration {
+    settings.attempt_timeout * settings.max_attempts
+        + MAX_BACKOFF * settings.max_attempts.saturating_sub(1)
+        + Duration::from_millis(100)
 }
 
 /// agno 3.x's index on its runs table: runs by session, in creation order.
@@ -140,7 +191,15 @@ fn classify<E: ProvideErrorMetadata>(
             "unreadable answer from DynamoDB for table '{table}'"
         )),
         SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or("Unknown");
+            let status = service.raw().status();
+            // DynamoDB names every error it sends; an answer without a name is not
+            // DynamoDB's (a proxy's page, a cut or garbled body): worth a retry later.
+            let Some(code) = service.err().code() else {
+                return StoreError::Unavailable(format!(
+                    "unreadable answer (HTTP {}) from DynamoDB for table '{table}'",
+                    status.as_u16()
+                ));
+            };
             let message = service.err().message().unwrap_or_default();
             match code {
                 "ProvisionedThroughputExceededException"
@@ -164,7 +223,10 @@ fn classify<E: ProvideErrorMetadata>(
                         database.layout, database.id
                     ))
                 }
-                _ if service.raw().status().is_server_error() => {
+                _ if status.as_u16() == 429 => {
+                    StoreError::Throttled(format!("{code} on table '{table}'"))
+                }
+                _ if status.is_server_error() => {
                     StoreError::Unavailable(format!("{code} on table '{table}'"))
                 }
                 _ => StoreError::Rejected(format!("{code} on table '{table}': {message}")),

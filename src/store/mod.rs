@@ -6,7 +6,7 @@ mod fast_item;
 
 use std::future::Future;
 
-pub use dynamo::DynamoStore;
+pub use dynamo::{DynamoStore, client_config, operation_timeout};
 
 use crate::config::Database;
 use crate::record::Item;

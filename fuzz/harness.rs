@@ -1,0 +1,186 @@
+//! The fuzz harnesses, shared by the cargo-fuzz targets (`fuzz/fuzz_targets/`) and by
+//! the short pass CI runs with the tests (`tests/fuzz_pass.rs`): each builds a stored
+//! item from fuzzer input, decodes it, renders it as each session type, and panics if
+//! an answer is not well-formed JSON. Any other panic inside is a bug found.
+
+use agno_session_lambda::record::{Item, SessionRecord};
+use agno_session_lambda::render::render;
+use agno_session_lambda::request::SessionType;
+use std::cell::Cell;
+
+use arbitrary::{Arbitrary, Unstructured};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// The attributes `render_text` fills, in input order.
+pub const FIELDS: [&str; 16] = [
+    "session_id",
+    "session_type",
+    "user_id",
+    "agent_id",
+    "team_id",
+    "workflow_id",
+    "workflow_name",
+    "session_data",
+    "agent_data",
+    "team_data",
+    "workflow_data",
+    "metadata",
+    "runs",
+    "summary",
+    "created_at",
+    "updated_at",
+];
+
+/// Stored JSON text: the input is the text of up to sixteen attributes, separated by
+/// 0x1E, in the order of `FIELDS` (empty: absent); documents are JSON text in `S`
+/// attributes as Agno writes them, timestamps `N` (seeds: `fuzz/seeds/render_text`,
+/// the demo sessions in this form).
+pub fn render_text(data: &[u8]) {
+    let mut item = Item::new();
+    for (name, text) in FIELDS.iter().zip(data.split(|&b| b == 0x1E)) {
+        if text.is_empty() && *name != "session_id" {
+            continue;
+        }
+        let text = String::from_utf8_lossy(text).into_owned();
+        let value = if name.ends_with("_at") {
+            AttributeValue::N(text)
+        } else {
+            AttributeValue::S(text)
+        };
+        item.insert((*name).to_owned(), value);
+    }
+    render_all(item);
+}
+
+/// Attribute names `render_item` draws from (then `k<n>`).
+const NAMES: [&str; 18] = [
+    "session_id",
+    "session_type",
+    "user_id",
+    "agent_id",
+    "team_id",
+    "workflow_id",
+    "workflow_name",
+    "session_data",
+    "agent_data",
+    "team_data",
+    "workflow_data",
+    "metadata",
+    "runs",
+    "summary",
+    "created_at",
+    "updated_at",
+    "messages",
+    "role",
+];
+
+/// Any DynamoDB attribute value, nested maps and lists included (32 levels at most,
+/// as DynamoDB allows).
+#[derive(Debug)]
+pub enum Value {
+    S(String),
+    N(String),
+    Int(i64),
+    Float(f64),
+    B(Vec<u8>),
+    Bool(bool),
+    Null,
+    Ss(Vec<String>),
+    Ns(Vec<String>),
+    Bs(Vec<Vec<u8>>),
+    L(Vec<Value>),
+    M(Vec<(u8, Value)>),
+}
+
+impl<'a> Arbitrary<'a> for Value {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        // Derived, the recursion is as deep as the input is long: generating (and
+        // dropping) a value could overflow the stack before the renderer is reached.
+        thread_local!(static DEPTH: Cell<u32> = const { Cell::new(0) });
+        let depth = DEPTH.get();
+        let kinds = if depth >= 32 { 9 } else { 11 };
+        DEPTH.set(depth + 1);
+        let value = (|| {
+            Ok(match u.int_in_range(0..=kinds)? {
+                0 => Value::S(u.arbitrary()?),
+                1 => Value::N(u.arbitrary()?),
+                2 => Value::Int(u.arbitrary()?),
+                3 => Value::Float(u.arbitrary()?),
+                4 => Value::B(u.arbitrary()?),
+                5 => Value::Bool(u.arbitrary()?),
+                6 => Value::Null,
+                7 => Value::Ss(u.arbitrary()?),
+                8 => Value::Ns(u.arbitrary()?),
+                9 => Value::Bs(u.arbitrary()?),
+                10 => Value::L(u.arbitrary()?),
+                _ => Value::M(u.arbitrary()?),
+            })
+        })();
+        DEPTH.set(depth);
+        value
+    }
+}
+
+impl Value {
+    fn into_attribute(self, depth: u32) -> AttributeValue {
+        // DynamoDB nests 32 levels at most.
+        if depth > 32 {
+            return AttributeValue::Null(true);
+        }
+        match self {
+            Value::S(s) => AttributeValue::S(s),
+            Value::N(n) => AttributeValue::N(n),
+            Value::Int(i) => AttributeValue::N(i.to_string()),
+            Value::Float(f) => AttributeValue::N(f.to_string()),
+            Value::B(b) => AttributeValue::B(Blob::new(b)),
+            Value::Bool(b) => AttributeValue::Bool(b),
+            Value::Null => AttributeValue::Null(true),
+            Value::Ss(v) => AttributeValue::Ss(v),
+            Value::Ns(v) => AttributeValue::Ns(v),
+            Value::Bs(v) => AttributeValue::Bs(v.into_iter().map(Blob::new).collect()),
+            Value::L(v) => {
+                AttributeValue::L(v.into_iter().map(|v| v.into_attribute(depth + 1)).collect())
+            }
+            Value::M(v) => AttributeValue::M(
+                v.into_iter()
+                    .map(|(k, v)| (name(k), v.into_attribute(depth + 1)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn name(k: u8) -> String {
+    NAMES
+        .get(usize::from(k))
+        .map_or_else(|| format!("k{k}"), |n| (*n).to_owned())
+}
+
+/// Items of any shape: every attribute the record reads may be absent or hold any
+/// DynamoDB type, as an item written by another tool might.
+pub fn render_item(attributes: Vec<(u8, Value)>) {
+    let item: Item = attributes
+        .into_iter()
+        .map(|(k, v)| (name(k), v.into_attribute(0)))
+        .collect();
+    render_all(item);
+}
+
+/// Decoding fails cleanly or the record renders; an answer is well-formed JSON
+/// (RFC 8259 grammar: stored numbers pass through as written, whatever their size).
+fn render_all(item: Item) {
+    let Ok(record) = SessionRecord::from_item(item) else {
+        return;
+    };
+    for session_type in SessionType::ALL {
+        if let Ok(body) = render(&record, session_type)
+            && let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body)
+        {
+            panic!(
+                "{session_type} answer is not JSON ({e}): {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! The runtime's side of the entry: a raw Lambda event in, the runtime's answer out,
+//! with nothing a hostile event can make panic on the way.
+//!
+//! `lambda_http` converts an HTTP event into an `http::Request` with `.expect(...)`s:
+//! a `rawQueryString` holding characters `http::Uri` rejects (a space, `"`, `|`,
+//! non-ASCII), a `Host` or `X-Forwarded-Proto` header that does not parse as a URL, a
+//! URI over 64 KiB, or `isBase64Encoded: true` with a body that is not base64 each
+//! panic inside that conversion. The runtime turns the panic into a function error, so
+//! the client sees a 502 from API Gateway instead of an answer. [`handle_event`]
+//! therefore looks at the event first:
+//!
+//! - the body is dropped (this endpoint reads none);
+//! - bytes of a raw query string that `http::Uri` would reject are percent-encoded,
+//!   which decodes to the same parameters;
+//! - a request target over [`MAX_TARGET_BYTES`] answers 414;
+//! - an event whose URI still cannot be built (a malformed `Host`, for one) answers
+//!   400 `{"detail": "Invalid HTTP request received."}` in the event source's format.
+//!
+//! The conversion itself then runs under `catch_unwind` as a last guard, should a
+//! future `lambda_http` add a panic this check does not know of.
+
+use std::panic::AssertUnwindSafe;
+
+use lambda_http::aws_lambda_events::alb::AlbTargetGroupResponse;
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
+use lambda_http::http::{HeaderMap, HeaderValue, header};
+use lambda_http::request::{LambdaRequest, RequestOrigin};
+use lambda_http::{Adapter, Body, LambdaEvent, Service, service_fn};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::invoke::InvocationError;
+use crate::service::App;
+use crate::store::SessionStore;
+
+/// The longest path plus query string answered: as uvicorn's default limit on a request
+/// head, and inside `http::Uri`'s 64 KiB even when every byte is percent-encoded.
+pub const MAX_TARGET_BYTES: usize = 16 * 1024;
+
+/// What the runtime sends back: the handler's answer in the event source's format (or
+/// a direct invocation's document), or an HTTP event turned away before conversion.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Output<T> {
+    Handled(T),
+    Rejected(Box<Rejected>),
+}
+
+/// An answer to an HTTP event that never reached the handler.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Rejected {
+    ApiGatewayV1(ApiGatewayProxyResponse),
+    ApiGatewayV2(ApiGatewayV2httpResponse),
+    Alb(AlbTargetGroupResponse),
+}
+
+/// Answers one invocation, as `main` runs it: HTTP events from every source and direct
+/// invocations, through [`crate::lambda::handle`].
+pub async fn handle_event<S: SessionStore>(
+    app: &App<S>,
+    event: LambdaEvent<LambdaRequest>,
+) -> Result<Output<impl Serialize + use<S>>, InvocationError> {
+    let LambdaEvent {
+        mut payload,
+        context,
+    } = event;
+    let origin = payload.request_origin();
+    let no_store = app.config.security_key.is_some();
+    if let Err(error) = prepare(&mut payload) {
+        return Ok(Output::Rejected(Box::new(reject(
+            &origin, &error, no_store,
+        ))));
+    }
+    let mut adapter = Adapter::from(service_fn(|request| crate::lambda::handle(app, request)));
+    let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        adapter.call(LambdaEvent::new(payload, context))
+    }));
+    match call {
+        Ok(answer) => answer.await.map(Output::Handled),
+        Err(_) => {
+            tracing::error!("an HTTP event could not be converted into a request");
+            Ok(Output::Rejected(Box::new(reject(
+                &origin,
+                &invalid(),
+                no_store,
+            ))))
+        }
+    }
+}
+
+fn invalid() -> ApiError {
+    ApiError::InvalidRequest("Invalid HTTP request received.".into())
+}
+
+/// Makes an HTTP event safe to convert, or says why it cannot be answered.
+pub fn prepare(event: &mut LambdaRequest) -> Result<(), ApiError> {
+    match event {
+        LambdaRequest::ApiGatewayV2(ag) => {
+            ag.body = None;
+            if let Some(query) = &mut ag.raw_query_string {
+                encode_query(query);
+            }
+            let path = ag.raw_path.as_deref().unwrap_or_default();
+            let query = ag.raw_query_string.as_deref().unwrap_or_default();
+            check_size(path, query)?;
+            let host = host(&ag.headers).or(ag.request_context.domain_name.as_deref());
+            let path = path_with_stage(ag.request_context.stage.as_deref(), path);
+            check_uri(&path, &ag.headers, host, query)
+        }
+        LambdaRequest::ApiGatewayV1(ag) => {
+            ag.body = None;
+            let query = query_string(
+                &ag.multi_value_query_string_parameters,
+                &ag.query_string_parameters,
+            );
+            let path = ag.path.as_deref().unwrap_or_default();
+            check_size(path, &query)?;
+            let host = host(&ag.headers).or(ag.request_context.domain_name.as_deref());
+            let path = path_with_stage(ag.request_context.stage.as_deref(), path);
+            check_uri(&path, &ag.headers, host, &query)
+        }
+        LambdaRequest::Alb(alb) => {
+            alb.body = None;
+            let query = query_string(
+                &alb.multi_value_query_string_parameters,
+                &alb.query_string_parameters,
+            );
+            let path = alb.path.as_deref().unwrap_or_default();
+            check_size(path, &query)?;
+            check_uri(path, &alb.headers, host(&alb.headers), &query)
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_size(path: &str, query: &str) -> Result<(), ApiError> {
+    if path.len() + query.len() > MAX_TARGET_BYTES {
+        return Err(ApiError::UriTooLong);
+    }
+    Ok(())
+}
+
+fn host(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::HOST).and_then(|h| h.to_str().ok())
+}
+
+/// `QueryMap::to_query_string` of the map `lambda_http` puts into the URI: always
+/// form-encoded, so only its length matters here.
+fn query_string(
+    multi: &lambda_http::aws_lambda_events::query_map::QueryMap,
+    single: &lambda_http::aws_lambda_events::query_map::QueryMap,
+) -> String {
+    if !multi.is_empty() {
+        multi.to_query_string()
+    } else {
+        single.to_query_string()
+    }
+}
+
+/// `lambda_http`'s `apigw_path_with_stage`.
+fn path_with_stage(stage: Option<&str>, path: &str) -> String {
+    if std::env::var_os("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_some() {
+        return path.into();
+    }
+    match stage {
+        None | Some("$default") => path.into(),
+        Some(stage) if path.starts_with(&format!("/{stage}/")) => path.into(),
+        Some(stage) => format!("/{stage}{path}"),
+    }
+}
+
+/// Whether `lambda_http`'s `build_request_uri` and `http::Request::builder().uri(...)`
+/// succeed on these parts: the same steps, without the `unwrap`s.
+fn check_uri(
+    path: &str,
+    headers: &HeaderMap,
+    host: Option<&str>,
+    query: &str,
+) -> Result<(), ApiError> {
+    let base = match host {
+        None => {
+            url::Url::parse(&format!("http://localhost{path}")).map(|url| url.path().to_owned())
+        }
+        Some(host) => {
+            let scheme = headers
+                .get("x-forwarded-proto")
+                .and_then(|s| s.to_str().ok())
+                .unwrap_or("https");
+            url::Url::parse(&format!("{scheme}://{host}{path}")).map(String::from)
+        }
+    }
+    .map_err(|_| invalid())?;
+    let uri = if query.is_empty() {
+        base
+    } else {
+        format!("{base}?{query}")
+    };
+    // `http::Uri` holds at most 64 KiB - 2 bytes.
+    let too_long = uri.len() >= usize::from(u16::MAX) - 1;
+    match lambda_http::http::Uri::try_from(uri) {
+        Ok(_) => Ok(()),
+        Err(_) if too_long => Err(ApiError::UriTooLong),
+        Err(_) => Err(invalid()),
+    }
+}
+
+/// Percent-encodes the bytes of a raw query string that `http::Uri` rejects. Form
+/// decoding reads `%XX` as the byte itself, so the parameters are unchanged: a client
+/// sending `?user_id=a|b` asks for `a|b` either way.
+fn encode_query(query: &mut String) {
+    let keep = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+                    | b'?'
+                    | b'%'
+            )
+    };
+    if query.bytes().all(keep) {
+        return;
+    }
+    let mut encoded = String::with_capacity(query.len() * 3);
+    for b in query.bytes() {
+        if keep(b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    *query = encoded;
+}
+
+/// An error answered in the event source's response format, as `lambda_http` writes it.
+/// `no_store`: a security key is configured, so no answer may be cached (as in `http`).
+fn reject(origin: &RequestOrigin, error: &ApiError, no_store: bool) -> Rejected {
+    let status = error.status();
+    let body = Some(Body::Text(error.body().to_string()));
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if no_store {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    tracing::info!(status, detail = %error, "HTTP event rejected before routing");
+    match origin {
+        RequestOrigin::ApiGatewayV1 => {
+            let mut response = ApiGatewayProxyResponse::default();
+            response.status_code = i64::from(status);
+            response.multi_value_headers = headers;
+            response.body = body;
+            Rejected::ApiGatewayV1(response)
+        }
+        RequestOrigin::Alb => {
+            let mut response = AlbTargetGroupResponse::default();
+            response.status_code = i64::from(status);
+            response.status_description = Some(format!(
+                "{status} {}",
+                lambda_http::http::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or_default()
+            ));
+            response.headers = headers.clone();
+            response.multi_value_headers = headers;
+            response.body = body;
+            Rejected::Alb(response)
+        }
+        _ => {
+            let mut response = ApiGatewayV2httpResponse::default();
+            response.status_code = i64::from(status);
+            response.headers = headers;
+            response.body = body;
+            Rejected::ApiGatewayV2(response)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn v2(path: &str, query: &str, headers: serde_json::Value) -> LambdaRequest {
+        serde_json::from_value(json!({
+            "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+            "headers": headers,
+            "requestContext": {"accountId": "1", "apiId": "a", "domainName": "localhost",
+                "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
+                    "sourceIp": "127.0.0.1", "userAgent": "t"},
+                "requestId": "r", "routeKey": "$default", "stage": "$default",
+                "time": "05/Sep/2025:16:02:09 +0000", "timeEpoch": 0},
+            "isBase64Encoded": false
+        }))
+        .unwrap()
+    }
+
+    /// Whether `lambda_http`'s own conversion panics on the event.
+    fn conversion_panics(event: LambdaRequest) -> bool {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let panicked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let _: lambda_http::Request = event.into();
+        }))
+        .is_err();
+        std::panic::set_hook(hook);
+        panicked
+    }
+
+    #[test]
+    fn hostile_events_that_panic_lambda_http_are_caught_first() {
+        let cases = [
+            ("/sessions/a", "user_id=a b", json!({})),
+            ("/sessions/a", "user_id=\"x\"|{}", json!({})),
+            ("/sessions/a", "user_id=a\u{1}\u{7f}", json!({})),
+            ("/sessions/a", "", json!({"host": "exa mple.com"})),
+            ("/sessions/a", "", json!({"host": "999.999.999.999"})),
+            (
+                "/sessions/a",
+                "",
+                json!({"x-forwarded-proto": "no such scheme"}),
+            ),
+            ("/sessions/a", &"q=1&".repeat(20_000), json!({})),
+        ];
+        for (path, query, headers) in cases {
+            let unguarded = v2(path, query, headers.clone());
+            assert!(
+                conversion_panics(unguarded),
+                "expected lambda_http to panic on {path}?{:.40} {headers}",
+                query
+            );
+            let mut guarded = v2(path, query, headers.clone());
+            match prepare(&mut guarded) {
+                Ok(()) => assert!(!conversion_panics(guarded), "{query:.40} {headers}"),
+                Err(e) => assert!(
+                    matches!(e.status(), 400 | 414),
+                    "{query:.40} {headers}: {e}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn encoded_queries_decode_to_the_same_parameters() {
+        let raw = "user_id=a b&type=\"agent\"|x&k=caf\u{e9}&%41=%zz+1";
+        let mut encoded = raw.to_owned();
+        encode_query(&mut encoded);
+        assert!(encoded.is_ascii() && !encoded.contains(' '), "{encoded}");
+        let pairs = |q: &str| -> Vec<(String, String)> {
+            form_urlencoded::parse(q.as_bytes()).into_owned().collect()
+        };
+        assert_eq!(pairs(&encoded), pairs(raw));
+    }
+
+    #[test]
+    fn rejections_use_the_source_format() {
+        let v1 =
+            serde_json::to_value(reject(&RequestOrigin::ApiGatewayV1, &invalid(), false)).unwrap();
+        assert_eq!(v1["statusCode"], 400);
+        assert_eq!(
+            v1["multiValueHeaders"]["content-type"],
+            json!(["application/json"])
+        );
+        assert_eq!(
+            v1["body"],
+            json!({"detail": "Invalid HTTP request received."}).to_string()
+        );
+        let alb =
+            serde_json::to_value(reject(&RequestOrigin::Alb, &ApiError::UriTooLong, true)).unwrap();
+        assert_eq!(alb["statusCode"], 414);
+        assert_eq!(alb["statusDescription"], "414 URI Too Long");
+        assert_eq!(alb["headers"]["cache-control"], "no-store");
+        let v2 =
+            serde_json::to_value(reject(&RequestOrigin::ApiGatewayV2, &invalid(), false)).unwrap();
+        assert_eq!(v2["headers"]["content-type"], "application/json");
+    }
+}

@@ -1,0 +1,249 @@
+//! Security: what the logs hold, `user_id` scoping under encoding tricks, caching of
+//! authenticated answers, the key comparison, and the function's IAM permissions.
+
+mod common;
+
+use agno_session_lambda::config::{KeyLayout, SecurityKey};
+use aws_sdk_dynamodb::types::AttributeValue;
+use common::{LogCapture, Source, app, demo_database, dynamo_local, get, send};
+use proptest::prelude::*;
+use serde_json::json;
+
+const SEED: &str = "6f6cfbfd-9643-479a-ae47-b8f32eb4d710";
+const KEY: &str = "k3y-Vq8xZ2-do-not-log";
+const SECRET: &str = "SESSION-SECRET-91c2";
+
+/// A request with the key, a wrong token, a 500 on a corrupt item, a refused event and
+/// a direct invocation: the INFO log names statuses, sessions and problems, and holds
+/// neither the key, nor a token, nor anything stored in a session.
+#[tokio::test]
+async fn logs_hold_no_key_token_or_session_content() {
+    let logs = LogCapture::default();
+    let _guard = logs.install("info");
+
+    let database = demo_database("demo", KeyLayout::Composite).await;
+    let client = dynamo_local::client(&dynamo_local::endpoint());
+    let corrupt = [
+        ("session_id", "corrupt-1"),
+        ("session_type", "agent"),
+        ("user_id", SECRET),
+        (
+            "runs",
+            &format!("[{{\"messages\": [{{\"content\": \"{SECRET}\"}}]}}]"),
+        ),
+        (
+            "session_data",
+            &format!("{{\"session_name\": \"{SECRET}\"}}"),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())))
+    .collect();
+    dynamo_local::put_item(&client, &database.table, corrupt).await;
+    let app = app(vec![database], Some(KEY));
+    let bearer = format!("Bearer {KEY}");
+    let seed = format!("/sessions/{SEED}");
+
+    let ok = get(&app, &seed, "", &[("authorization", &bearer)]).await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    // The answer itself holds session content (the log must not).
+    assert!(ok.text.contains("Digimon"));
+    let wrong = get(
+        &app,
+        &seed,
+        "",
+        &[("authorization", "Bearer wrong-token-5150")],
+    )
+    .await;
+    assert_eq!(wrong.status, 401);
+    let failed = get(
+        &app,
+        "/sessions/corrupt-1",
+        "",
+        &[("authorization", &bearer)],
+    )
+    .await;
+    assert_eq!(failed.status, 500, "{}", failed.text);
+    assert!(!failed.text.contains(SECRET), "{}", failed.text);
+    let event = Source::HttpApi.event(
+        "GET",
+        &seed,
+        "",
+        &[("authorization", &bearer), ("host", "bad host")],
+    );
+    assert_eq!(send(&app, &event).await.unwrap().status, 400);
+    let direct = send(&app, &json!({"session_id": "corrupt-1", "user_id": SECRET})).await;
+    assert_eq!(direct.unwrap_err().error_type, "CorruptSession");
+
+    let text = logs.text();
+    println!("{text}");
+    for line in text.lines() {
+        let line: serde_json::Value = serde_json::from_str(line).expect("JSON log lines");
+        assert!(line["level"].is_string(), "{line}");
+    }
+    // The 500 is logged, with the key of the item.
+    assert!(
+        text.lines()
+            .any(|l| l.contains("\"ERROR\"") && l.contains("'corrupt-1'")),
+        "{text}"
+    );
+    for secret in [
+        KEY,
+        "wrong-token-5150",
+        "Bearer",
+        "authorization",
+        SECRET,
+        "Digimon",
+        "What tools do you have?",
+    ] {
+        assert!(!text.contains(secret), "the log holds {secret:?}: {text}");
+    }
+}
+
+/// Owner "123". A user id that is exactly "123" (however percent-encoded) sees the
+/// session; look-alikes, padding and NUL bytes do not. As in AgentOS, the last
+/// `user_id` is the one that scopes, and other spellings (`user_id[]`) are other
+/// parameters: leaving them out scopes to no one, as leaving `user_id` out does.
+#[tokio::test]
+async fn user_id_scoping_cannot_be_bypassed_by_encoding() {
+    let app = app(vec![demo_database("demo", KeyLayout::Agno).await], None);
+    let seed = format!("/sessions/{SEED}");
+    let cases: [(&str, u16); 24] = [
+        ("user_id=123", 200),
+        ("user_id=%31%32%33", 200),
+        ("user%5Fid=123", 200),
+        ("user_id[]=123", 200),
+        ("user_id=123&user_id=123", 200),
+        ("user_id=&user_id=123", 200),
+        ("user_id=123%00", 404),
+        ("user_id=%00123", 404),
+        ("user_id=123%20", 404),
+        ("user_id=+123", 404),
+        ("user_id=123%0A", 404),
+        ("user_id=%EF%BC%91%EF%BC%92%EF%BC%93", 404), // fullwidth １２３
+        ("user_id=%F0%9D%9F%8F%F0%9D%9F%90%F0%9D%9F%91", 404), // mathematical bold digits
+        ("user_id=123%E2%80%8B", 404),                // zero-width space
+        ("user_id=l23", 404),
+        ("user_id=%C2%B9%C2%B2%C2%B3", 404), // superscripts
+        ("user_id=123%FF", 404),             // invalid UTF-8
+        ("user_id=%2531%2532%2533", 404),    // double encoding stays encoded
+        ("user_id=456", 404),
+        ("user_id[]=456", 200),
+        ("user_id[0]=456&user_id=123", 200),
+        ("user_id=456&user_id=123", 200),
+        ("user_id=123&user_id=456", 404),
+        ("user_id=456&user_id[]=123", 404),
+    ];
+    for source in Source::ALL {
+        for (query, status) in cases {
+            // An ALB (multi-value off) passes only the last of a repeated name: those
+            // cases depend on the load balancer's setting, not on this function.
+            let repeated = query.matches("user_id=").count() > 1;
+            if source == Source::Alb && repeated {
+                continue;
+            }
+            let answer = send(&app, &source.event("GET", &seed, query, &[]))
+                .await
+                .unwrap();
+            assert_eq!(answer.status, status, "{source:?} {query}: {}", answer.text);
+            if status == 200 {
+                assert_eq!(answer.json()["user_id"], "123");
+            } else {
+                assert_eq!(
+                    answer.json(),
+                    json!({"detail": format!("Agent Session with id '{SEED}' not found")}),
+                    "{source:?} {query}"
+                );
+            }
+        }
+    }
+}
+
+/// With a key configured, no answer may be stored by a cache: 200, 307, 401, 404, 405,
+/// 414 and 422 alike.
+#[tokio::test]
+async fn authenticated_answers_are_not_cached() {
+    let app = app(
+        vec![demo_database("demo", KeyLayout::Composite).await],
+        Some(KEY),
+    );
+    let bearer = format!("Bearer {KEY}");
+    let auth: &[(&str, &str)] = &[("authorization", &bearer)];
+    let seed = format!("/sessions/{SEED}");
+    for (method, path, query, headers, status) in [
+        ("GET", seed.as_str(), "", auth, 200),
+        ("HEAD", &seed, "", auth, 405),
+        ("GET", &format!("{seed}/"), "", auth, 307),
+        ("GET", &seed, "", &[][..], 401),
+        ("GET", "/sessions/nope", "", auth, 404),
+        ("GET", "/nope", "", auth, 404),
+        ("DELETE", &seed, "", auth, 405),
+        ("GET", &seed, "type=bogus", auth, 422),
+        // Refused before routing (src/event.rs).
+        ("GET", &seed, &"q=1&".repeat(5000), auth, 414),
+    ] {
+        let answer = send(&app, &Source::HttpApi.event(method, path, query, headers))
+            .await
+            .unwrap();
+        assert_eq!(answer.status, status, "{method} {path}?{query}");
+        assert_eq!(
+            answer.header("cache-control"),
+            Some("no-store"),
+            "{method} {path}?{query}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The constant-time comparison is still a comparison: equal exactly when equal.
+    #[test]
+    fn key_comparison_is_equality(key in ".{1,40}", token in ".{0,40}", cut in 0usize..40) {
+        let security_key = SecurityKey::new(key.clone());
+        prop_assert_eq!(security_key.matches(&token), key == token);
+        prop_assert!(security_key.matches(&key));
+        // Prefixes and extensions of the key never match.
+        let prefix: String = key.chars().take(cut).collect();
+        prop_assert_eq!(security_key.matches(&prefix), prefix == key);
+        let extended = format!("{key}\0");
+        prop_assert!(!security_key.matches(&extended));
+    }
+}
+
+/// The function may only read single items of its table: `dynamodb:GetItem`, and
+/// `dynamodb:Query` only where an opt-in needs it (type detection on a composite table,
+/// an agno 3.x runs table), each under its condition.
+#[test]
+fn iam_allows_only_get_item() {
+    let template =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/template.yaml")).unwrap();
+    let lines: Vec<&str> = template.lines().collect();
+    let mut actions = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        for word in line
+            .split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '"' | '\''))
+            .filter(|word| word.to_ascii_lowercase().starts_with("dynamodb:"))
+        {
+            if word == "dynamodb:Query" {
+                let guarded = lines[i.saturating_sub(6)..i]
+                    .iter()
+                    .any(|l| matches!(l.trim(), "- QueryTable" | "- HasRunsTable"));
+                assert!(
+                    guarded,
+                    "dynamodb:Query outside an opt-in condition, line {}",
+                    i + 1
+                );
+            }
+            actions.push(word);
+        }
+    }
+    assert_eq!(
+        actions,
+        ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Query"],
+        "DynamoDB actions in template.yaml"
+    );
+    // No managed policy that grants more (DynamoDBCrudPolicy, DynamoDBReadPolicy, …).
+    assert!(!template.contains("DynamoDBCrudPolicy") && !template.contains("DynamoDBReadPolicy"));
+    assert!(!template.contains("Action: \"*\"") && !template.contains("Action: '*'"));
+}

@@ -214,62 +214,11 @@ impl Rng {
     }
 }
 
-/// `json.dumps(value)`: Python's separators and `ensure_ascii`, keys in order.
+/// `json.dumps(value)`: Python's separators and `ensure_ascii`, keys in order (the
+/// service's own implementation, which its workflow session names use).
 pub fn python_dumps(value: &Value) -> String {
-    let mut out = String::new();
-    dump(value, &mut out);
-    out
-}
-
-fn dump(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                quote(k, out);
-                out.push_str(": ");
-                dump(v, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                dump(v, out);
-            }
-            out.push(']');
-        }
-        Value::String(s) => quote(s, out),
-        other => out.push_str(&other.to_string()),
-    }
-}
-
-fn quote(s: &str, out: &mut String) {
-    use std::fmt::Write;
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    let raw = serde_json::value::to_raw_value(value).expect("serializable");
+    agno_session_lambda::render::python::json_dumps(&raw).expect("valid JSON")
 }
 
 const EPOCH: u64 = 1_757_088_129;

@@ -53,27 +53,8 @@ pub fn render_text(data: &[u8]) {
     render_all(item);
 }
 
-/// Attribute names `render_item` draws from (then `k<n>`).
-const NAMES: [&str; 18] = [
-    "session_id",
-    "session_type",
-    "user_id",
-    "agent_id",
-    "team_id",
-    "workflow_id",
-    "workflow_name",
-    "session_data",
-    "agent_data",
-    "team_data",
-    "workflow_data",
-    "metadata",
-    "runs",
-    "summary",
-    "created_at",
-    "updated_at",
-    "messages",
-    "role",
-];
+/// Attribute names `render_item` draws from besides `FIELDS` (then `k<n>`).
+const MORE_NAMES: [&str; 2] = ["messages", "role"];
 
 /// Any DynamoDB attribute value, nested maps and lists included (32 levels at most,
 /// as DynamoDB allows).
@@ -152,8 +133,10 @@ impl Value {
 }
 
 fn name(k: u8) -> String {
-    NAMES
-        .get(usize::from(k))
+    FIELDS
+        .iter()
+        .chain(&MORE_NAMES)
+        .nth(usize::from(k))
         .map_or_else(|| format!("k{k}"), |n| (*n).to_owned())
 }
 

@@ -139,7 +139,8 @@ fn quote(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if c.is_ascii() && !c.is_ascii_control() || c == '\u{7f}' => out.push(c),
+            // Python escapes everything outside ' '..='~' (DEL included).
+            ' '..='~' => out.push(c),
             c => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
@@ -188,7 +189,7 @@ mod tests {
             dumps(r#"{"big":123456789012345678901234567890}"#),
             r#"{"big": 123456789012345678901234567890}"#
         );
-        assert_eq!(dumps(r#""\u0001\u007f""#), "\"\\u0001\u{7f}\"");
+        assert_eq!(dumps(r#""\u0001\u007f~""#), r#""\u0001\u007f~""#);
     }
 
     #[test]

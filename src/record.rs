@@ -12,8 +12,6 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::request::SessionType;
-
 /// A raw DynamoDB item, as `GetItem` returns it.
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -109,11 +107,6 @@ impl SessionRecord {
             return Err(RecordError::new("session_id", "is missing"));
         }
         Ok(record)
-    }
-
-    /// The stored type, if it is one of the three Agno knows.
-    pub fn stored_type(&self) -> Option<SessionType> {
-        self.session_type.as_deref().and_then(SessionType::parse)
     }
 }
 
@@ -249,7 +242,7 @@ mod tests {
         .collect();
         let record = SessionRecord::from_item(item).unwrap();
         assert_eq!(record.user_id.as_deref(), Some("123"));
-        assert_eq!(record.stored_type(), Some(SessionType::Agent));
+        assert_eq!(record.session_type.as_deref(), Some("agent"));
         assert_eq!(
             record.session_data.unwrap().as_str(),
             r#"{"session_state":{}}"#

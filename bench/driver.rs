@@ -14,7 +14,7 @@
 //! and writes `bench/RESULTS.md` and `bench/latency.svg`, with the criterion rendering
 //! figures and the arm64 zip size that `run.sh` produced.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "sessions.rs"]
 mod sessions;

@@ -2,7 +2,7 @@
 //! `scripts/run-local.sh` runs it; by hand:
 //! `AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 cargo run --example load_demo -- <table> [composite|agno]`
 
-#[path = "../tests/common/dynamo_local.rs"]
+#[path = "../tests/it/common/dynamo_local.rs"]
 mod dynamo_local;
 
 use agno_session_lambda::config::KeyLayout;

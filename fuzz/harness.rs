@@ -1,5 +1,5 @@
 //! The fuzz harnesses, shared by the cargo-fuzz targets (`fuzz/fuzz_targets/`) and by
-//! the short pass CI runs with the tests (`tests/fuzz_pass.rs`): each builds a stored
+//! the short pass CI runs with the tests (`tests/it/fuzz_pass.rs`): each builds a stored
 //! item from fuzzer input, decodes it, renders it as each session type, and panics if
 //! an answer is not well-formed JSON. Any other panic inside is a bug found.
 

@@ -28,7 +28,8 @@ case "$cmd" in
     nohup java -Xmx512m -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" \
       -jar "$jar" -inMemory -port "$port" >"$logfile" 2>&1 &
     echo $! >"$pidfile"
-    for _ in $(seq 1 150); do
+    # Up to 2 minutes: the JVM starts slowly on a busy machine.
+    for _ in $(seq 1 600); do
       if answers; then log "DynamoDB Local ready (pid $(cat "$pidfile"))"; exit 0; fi
       kill -0 "$(cat "$pidfile")" 2>/dev/null || break
       sleep 0.2

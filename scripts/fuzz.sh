@@ -7,7 +7,7 @@
 # the script fails. cargo-fuzz needs nightly-only flags: RUSTC_BOOTSTRAP=1 lets the
 # stable compiler accept them. Installs cargo-fuzz under .tools/ when missing.
 # The harnesses live in fuzz/harness.rs; the test run replays them briefly
-# (tests/fuzz_pass.rs) without building this.
+# (tests/it/fuzz_pass.rs) without building this.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 

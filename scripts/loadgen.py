@@ -3,7 +3,9 @@
 
 Sends GET requests at a fixed rate for a fixed time over keep-alive connections,
 checks every status against the expected one, and samples the RSS of a process.
-Prints a JSON summary; exits 1 on any error, a rate shortfall or memory growth.
+Prints a JSON summary; exits 1 on an error, a wrong status, or memory growth. The
+achieved rate and the latencies are reported, never judged: they depend on the
+machine and on whatever else runs on it (the benchmark, bench/run.sh, measures speed).
 
     loadgen.py --url http://127.0.0.1:9000 --seconds 60 --rate 300 --pid 1234
 """
@@ -192,12 +194,12 @@ async def main():
             "growth_bytes_per_request": per_request,
         }
         # lambda_runtime sets _X_AMZN_TRACE_ID per invocation and glibc keeps every
-        # replaced value: about 150-190 bytes a request (tests/runtime.rs measures it
+        # replaced value: about 150-190 bytes a request (tests/it/runtime.rs measures it
         # apart). More than that would be a leak of the function's own.
         if per_request is not None and per_request > LEAK_BYTES_PER_REQUEST:
             problems.append(f"RSS grows {per_request} bytes a request")
-    if summary["achieved_rate"] < 0.9 * args.rate:
-        problems.append(f"achieved {summary['achieved_rate']}/s of {args.rate}/s")
+    if len(latencies) + len(errors) != total:
+        problems.append(f"{total - len(latencies) - len(errors)} requests never answered")
     summary["problems"] = problems
     print(json.dumps(summary, indent=2))
     if args.pid:

@@ -18,7 +18,7 @@ cargo fmt --all -- --check
 log "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --quiet -- -D warnings
 log "cargo test (unit, rendering, DynamoDB Local integration, bad input, faults, corrupt data, security, runtime loop, fuzz pass)"
-# tests/fuzz_pass.rs runs each fuzz harness for FUZZ_PASS_SECONDS (20 s, in parallel);
+# tests/it/fuzz_pass.rs runs each fuzz harness for FUZZ_PASS_SECONDS (20 s, in parallel);
 # the coverage-guided run is scripts/fuzz.sh.
 cargo test --all-targets
 

@@ -10,7 +10,7 @@ DDB_DIR="$TOOLS/dynamodb"
 mkdir -p "$TOOLS"
 export SAM_CLI_TELEMETRY=0
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+log() { printf '\033[1m==> [%s] %s\033[0m\n' "$(date +%T)" "$*" >&2; }
 
 # Python tools (cargo-lambda ships as a wheel; SAM CLI and cfn-lint are Python).
 ensure_venv() {

@@ -1,7 +1,6 @@
 //! What this service adds to AgentOS's endpoint, end to end on DynamoDB Local:
 //! ETags and 304, compression, CORS, OpenAPI, `Cache-Control`.
 
-mod common;
 
 use std::io::Read;
 
@@ -9,7 +8,7 @@ use agno_session_lambda::config::{Config, KeyLayout};
 use agno_session_lambda::cors::CorsSettings;
 use agno_session_lambda::service::App;
 use agno_session_lambda::store::DynamoStore;
-use common::{app, demo_database, dynamo_local, get, http_v2_event, load_json, send};
+use crate::common::{app, demo_database, dynamo_local, get, http_v2_event, load_json, send};
 use serde_json::{Value, json};
 
 const SEED_PATH: &str = "/sessions/6f6cfbfd-9643-479a-ae47-b8f32eb4d710";

@@ -1,11 +1,10 @@
 //! Security: what the logs hold, `user_id` scoping under encoding tricks, caching of
 //! authenticated answers, the key comparison, and the function's IAM permissions.
 
-mod common;
 
 use agno_session_lambda::config::{KeyLayout, SecurityKey};
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{LogCapture, Source, app, demo_database, dynamo_local, get, send};
+use crate::common::{LogCapture, Source, app, demo_database, dynamo_local, get, send};
 use proptest::prelude::*;
 use serde_json::json;
 

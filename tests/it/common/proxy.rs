@@ -75,8 +75,9 @@ impl FaultProxy {
                 if let Some(task) = self.accept.lock().unwrap().take() {
                     task.abort();
                 }
-                // Wait until the listener is closed, so the next connect is refused.
-                for _ in 0..100 {
+                // Wait until the listener is closed, so the next connect is refused
+                // (10 s at most: a busy machine may take its time to run the abort).
+                for _ in 0..1000 {
                     if TcpStream::connect(self.addr).await.is_err() {
                         break;
                     }

@@ -1,11 +1,10 @@
 //! End to end on the real DynamoDB Local, through the real `aws-sdk-dynamodb` client:
 //! every status the endpoint answers, in both key layouts.
 
-mod common;
 
 use agno_session_lambda::config::KeyLayout;
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{app, demo_database, dynamo_local, get, load_json};
+use crate::common::{app, demo_database, dynamo_local, get, load_json};
 use serde_json::json;
 
 const SEED: &str = "6f6cfbfd-9643-479a-ae47-b8f32eb4d710";

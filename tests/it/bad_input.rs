@@ -3,14 +3,13 @@
 //! then generated requests checked against a model of AgentOS's routing. The store is
 //! wrapped in a counter, to prove which requests never reach DynamoDB.
 
-mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use agno_session_lambda::config::{Config, KeyLayout};
 use agno_session_lambda::service::{App, MAX_SESSION_ID_BYTES};
 use agno_session_lambda::store::DynamoStore;
-use common::{Answer, Counting, Source, demo_database, dynamo_local, send, send_text};
+use crate::common::{Answer, Counting, Source, demo_database, dynamo_local, send, send_text};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Value, json};

@@ -3,7 +3,6 @@
 //! The 2.1.10 contract is unchanged: a session read with its runs table renders exactly
 //! as the same session with its runs inside the item.
 
-mod common;
 
 use agno_session_lambda::config::{Config, Database, KeyLayout};
 use agno_session_lambda::ddb_json::item_from_json;
@@ -11,7 +10,7 @@ use agno_session_lambda::record::Item;
 use agno_session_lambda::service::App;
 use agno_session_lambda::store::DynamoStore;
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{demo_database, dynamo_local, get, load_json, unique_table};
+use crate::common::{demo_database, dynamo_local, get, load_json, unique_table};
 use serde_json::{Value, json};
 
 fn item(json: &Value) -> Item {

@@ -3,13 +3,12 @@
 //! `tests/compat/generate.sh`). Every recorded request goes through the handler on
 //! DynamoDB Local, in both key layouts, and must get the recorded status and body.
 
-mod common;
 
 use std::collections::BTreeMap;
 
 use agno_session_lambda::config::{Database, KeyLayout};
 use agno_session_lambda::ddb_json::item_from_json;
-use common::{Answer, dynamo_local, http_v2_event, load_json, send, unique_table};
+use crate::common::{Answer, dynamo_local, http_v2_event, load_json, send, unique_table};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -114,7 +113,7 @@ fn check(case: &Case, answer: &Answer) -> Result<(), String> {
         ));
     }
     // AgentOS always runs CORS for its console's origins, hence its `Vary: Origin`;
-    // here CORS is off unless configured (tests/http_features.rs covers it).
+    // here CORS is off unless configured (tests/it/http_features.rs covers it).
     for (name, value) in case
         .expected
         .headers

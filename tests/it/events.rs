@@ -2,10 +2,9 @@
 //! source answers the same document, and direct invocations answer the document itself
 //! or a typed function error.
 
-mod common;
 
 use agno_session_lambda::config::KeyLayout;
-use common::{app, demo_database, load_json, send};
+use crate::common::{app, demo_database, load_json, send};
 use serde_json::Value;
 
 #[tokio::test]

@@ -4,7 +4,6 @@
 //! is logged, the process is still serving at the end, and its log holds neither the
 //! key nor a token.
 
-mod common;
 
 use std::collections::VecDeque;
 use std::process::Stdio;
@@ -12,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agno_session_lambda::config::KeyLayout;
-use common::{Source, demo_database, dynamo_local};
+use crate::common::{Source, demo_database, dynamo_local};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};

@@ -27,11 +27,12 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agno_session_lambda::config::{Config, Database, KeyLayout};
-use agno_session_lambda::ddb_json::item_from_json;
-use agno_session_lambda::lambda;
-use agno_session_lambda::service::App;
-use agno_session_lambda::store::DynamoStore;
+use agno_session_lambda::App;
+use agno_session_lambda::Config;
+use agno_session_lambda::DynamoStore;
+use agno_session_lambda::testing::dispatch;
+use agno_session_lambda::testing::item_from_json;
+use agno_session_lambda::testing::{Database, KeyLayout};
 use aws_sdk_dynamodb::types::AttributeValue;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -407,7 +408,7 @@ async fn raw_get(client: &aws_sdk_dynamodb::Client, session_id: &str) {
 /// API Gateway v2 response JSON.
 async fn handle_event(app: &App<DynamoStore>, event: &[u8]) -> Vec<u8> {
     let request: LambdaRequest = serde_json::from_slice(event).expect("event");
-    let response = lambda::handle(app, request.into()).await.expect("handled");
+    let response = dispatch(app, request.into()).await.expect("handled");
     let (parts, body) = response.into_parts();
     let mut out = ApiGatewayV2httpResponse::default();
     out.status_code = parts.status.as_u16() as i64;
@@ -1013,7 +1014,7 @@ impl Report {
         let _ = writeln!(w, "\n## Handler overhead over `GetItem` (in process)\n");
         let _ = writeln!(
             w,
-            "Each iteration times a raw `GetItem` of the item on a stock SDK client, then on the handler's own client (`DynamoStore::client`, which reads `GetItem` answers with serde_json), then the handler on the API Gateway HTTP API event for it (event JSON → request → `lambda::handle` → response JSON); {} iterations after 50 of warm-up. The ratio is to `GetItem` on the same client. µs.\n",
+            "Each iteration times a raw `GetItem` of the item on a stock SDK client, then on the handler's own client (`DynamoStore::client`, which reads `GetItem` answers with serde_json), then the handler on the API Gateway HTTP API event for it (event JSON → request → `dispatch` → response JSON); {} iterations after 50 of warm-up. The ratio is to `GetItem` on the same client. µs.\n",
             settings.inproc_iterations
         );
         let _ = writeln!(
@@ -1085,7 +1086,7 @@ impl Report {
         );
         let _ = writeln!(
             w,
-            "`render` is `render::render` on a decoded `SessionRecord`; `decode_and_render` adds `SessionRecord::from_item` (item clone excluded). µs.\n"
+            "`render` is `render::render` on a decoded `SessionRecord`; `decode_and_render` adds `decode` (item clone excluded). µs.\n"
         );
         let _ = writeln!(w, "| benchmark | mean | median |");
         let _ = writeln!(w, "|---|---|---|");

@@ -218,7 +218,7 @@ impl Rng {
 /// service's own implementation, which its workflow session names use).
 pub fn python_dumps(value: &Value) -> String {
     let raw = serde_json::value::to_raw_value(value).expect("serializable");
-    agno_session_lambda::render::python::json_dumps(&raw).expect("valid JSON")
+    agno_session_lambda::testing::json_dumps(&raw).expect("valid JSON")
 }
 
 const EPOCH: u64 = 1_757_088_129;

@@ -5,7 +5,7 @@
 #[path = "../tests/it/common/dynamo_local.rs"]
 mod dynamo_local;
 
-use agno_session_lambda::config::KeyLayout;
+use agno_session_lambda::testing::KeyLayout;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {

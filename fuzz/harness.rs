@@ -3,9 +3,9 @@
 //! item from fuzzer input, decodes it, renders it as each session type, and panics if
 //! an answer is not well-formed JSON. Any other panic inside is a bug found.
 
-use agno_session_lambda::record::{Item, SessionRecord};
-use agno_session_lambda::render::render;
-use agno_session_lambda::request::SessionType;
+use agno_session_lambda::SessionType;
+use agno_session_lambda::testing::render;
+use agno_session_lambda::testing::{Item, decode};
 use std::cell::Cell;
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -153,7 +153,7 @@ pub fn render_item(attributes: Vec<(u8, Value)>) {
 /// Decoding fails cleanly or the record renders; an answer is well-formed JSON
 /// (RFC 8259 grammar: stored numbers pass through as written, whatever their size).
 fn render_all(item: Item) {
-    let Ok(record) = SessionRecord::from_item(item) else {
+    let Ok(record) = decode(item) else {
         return;
     };
     for session_type in SessionType::ALL {

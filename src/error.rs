@@ -1,35 +1,49 @@
-//! Every way a request can fail, with AgentOS's status and `detail` for each.
+//! Every way a request can fail, and the one mapping from each to its answer: the HTTP
+//! status, `{"detail": …}` body and headers AgentOS gives (or a clear one where it has
+//! none), and the function error a direct invocation gets. Logs and metrics name
+//! errors by the same function-error name.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::config::DatabaseError;
-use crate::request::SessionType;
+use crate::session::SessionType;
 use crate::store::StoreError;
 
+/// A request that cannot be answered with a session.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub enum Error {
+    /// A security key is configured and the request carries no bearer token.
     #[error("Authorization header required")]
     MissingToken,
+    /// The bearer token is not the key.
     #[error("Invalid authentication token")]
     InvalidToken,
     /// FastAPI's enum validation error for `?type=`.
     #[error("Input should be 'agent', 'team' or 'workflow'")]
-    InvalidType { input: String },
+    InvalidType {
+        /// What the caller sent.
+        input: String,
+    },
     /// A request that is not an HTTP request for a session, nor a direct invocation.
     #[error("{0}")]
     InvalidRequest(String),
+    /// `db_id` missing where it is needed, or naming no database.
     #[error(transparent)]
     Database(#[from] DatabaseError),
-    /// With no type (type detection on), AgentOS 3.x says just "Session".
+    /// No such session (of that type, for that user). With no type (type detection
+    /// on), AgentOS 3.x says just "Session".
     #[error("{}Session with id '{session_id}' not found", session_type.map(|t| format!("{} ", t.title())).unwrap_or_default())]
+    #[allow(missing_docs)]
     SessionNotFound {
         session_type: Option<SessionType>,
         session_id: String,
     },
+    /// A path this API does not serve.
     #[error("Not Found")]
     RouteNotFound,
+    /// A method other than `GET` on the route.
     #[error("Method Not Allowed")]
     MethodNotAllowed,
     /// A path and query string longer than any client of this API sends.
@@ -37,31 +51,36 @@ pub enum ApiError {
     UriTooLong,
     /// The stored item exists but cannot be rendered as its schema requires.
     #[error("Stored session '{session_id}' cannot be read: {problem}")]
+    #[allow(missing_docs)]
     CorruptSession { session_id: String, problem: String },
+    /// DynamoDB failed, timed out or refused the read.
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
 
-impl ApiError {
+impl Error {
+    /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::MissingToken | ApiError::InvalidToken => 401,
-            ApiError::InvalidType { .. } => 422,
-            ApiError::InvalidRequest(_) => 400,
-            ApiError::Database(DatabaseError::Required) => 400,
-            ApiError::Database(DatabaseError::Unknown(_)) => 404,
-            ApiError::SessionNotFound { .. } | ApiError::RouteNotFound => 404,
-            ApiError::MethodNotAllowed => 405,
-            ApiError::UriTooLong => 414,
-            ApiError::CorruptSession { .. } => 500,
-            ApiError::Storage(e) => e.status(),
+            Error::MissingToken | Error::InvalidToken => 401,
+            Error::InvalidType { .. } => 422,
+            Error::InvalidRequest(_) => 400,
+            Error::Database(DatabaseError::Required) => 400,
+            Error::Database(DatabaseError::Unknown(_)) => 404,
+            Error::SessionNotFound { .. } | Error::RouteNotFound => 404,
+            Error::MethodNotAllowed => 405,
+            Error::UriTooLong => 414,
+            Error::CorruptSession { .. } => 500,
+            Error::Storage(StoreError::Throttled(_) | StoreError::Unavailable(_)) => 503,
+            Error::Storage(StoreError::Timeout(_)) => 504,
+            Error::Storage(StoreError::Rejected(_)) => 500,
         }
     }
 
     /// The `{"detail": …}` body AgentOS (or FastAPI) answers.
     pub fn body(&self) -> Value {
         match self {
-            ApiError::InvalidType { input } => json!({
+            Error::InvalidType { input } => json!({
                 "detail": [{
                     "type": "enum",
                     "loc": ["query", "type"],
@@ -74,33 +93,50 @@ impl ApiError {
         }
     }
 
-    /// A stable name for callers that branch on errors (direct invocation).
+    /// A stable name for callers that branch on errors: a direct invocation's
+    /// `errorType`, and the `error_type` of logs.
     pub fn error_type(&self) -> &'static str {
         match self {
-            ApiError::MissingToken | ApiError::InvalidToken => "Unauthorized",
-            ApiError::InvalidType { .. } | ApiError::InvalidRequest(_) => "InvalidRequest",
-            ApiError::Database(DatabaseError::Required) => "InvalidRequest",
-            ApiError::Database(DatabaseError::Unknown(_)) => "DatabaseNotFound",
-            ApiError::SessionNotFound { .. } | ApiError::RouteNotFound => "SessionNotFound",
-            ApiError::MethodNotAllowed | ApiError::UriTooLong => "InvalidRequest",
-            ApiError::CorruptSession { .. } => "CorruptSession",
-            ApiError::Storage(StoreError::Timeout(_)) => "StorageTimeout",
-            ApiError::Storage(StoreError::Throttled(_) | StoreError::Unavailable(_)) => {
+            Error::MissingToken | Error::InvalidToken => "Unauthorized",
+            Error::InvalidType { .. } | Error::InvalidRequest(_) => "InvalidRequest",
+            Error::Database(DatabaseError::Required) => "InvalidRequest",
+            Error::Database(DatabaseError::Unknown(_)) => "DatabaseNotFound",
+            Error::SessionNotFound { .. } | Error::RouteNotFound => "SessionNotFound",
+            Error::MethodNotAllowed | Error::UriTooLong => "InvalidRequest",
+            Error::CorruptSession { .. } => "CorruptSession",
+            Error::Storage(StoreError::Timeout(_)) => "StorageTimeout",
+            Error::Storage(StoreError::Throttled(_) | StoreError::Unavailable(_)) => {
                 "StorageUnavailable"
             }
-            ApiError::Storage(StoreError::Rejected(_)) => "StorageError",
+            Error::Storage(StoreError::Rejected(_)) => "StorageError",
+        }
+    }
+
+    /// A direct invocation's `errorMessage`: the `detail` text (FastAPI's validation
+    /// error, which is a list in HTTP, as one sentence).
+    pub fn message(&self) -> String {
+        match self {
+            Error::InvalidType { input } => {
+                format!("Input should be 'agent', 'team' or 'workflow', not '{input}'")
+            }
+            other => other.to_string(),
         }
     }
 
     /// How long a client should wait before retrying, where retrying can help.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            ApiError::Storage(StoreError::Throttled(_)) => Some(Duration::from_secs(1)),
-            ApiError::Storage(StoreError::Unavailable(_) | StoreError::Timeout(_)) => {
+            Error::Storage(StoreError::Throttled(_)) => Some(Duration::from_secs(1)),
+            Error::Storage(StoreError::Unavailable(_) | StoreError::Timeout(_)) => {
                 Some(Duration::from_secs(2))
             }
             _ => None,
         }
+    }
+
+    /// The methods to name in `Allow`, for a 405.
+    pub fn allow(&self) -> Option<&'static str> {
+        matches!(self, Error::MethodNotAllowed).then_some("GET")
     }
 }
 
@@ -110,11 +146,11 @@ mod tests {
 
     #[test]
     fn bodies_match_agentos() {
-        let e = ApiError::SessionNotFound {
+        let e = Error::SessionNotFound {
             session_type: Some(SessionType::Team),
             session_id: "abc".into(),
         };
-        let untyped = ApiError::SessionNotFound {
+        let untyped = Error::SessionNotFound {
             session_type: None,
             session_id: "abc".into(),
         };
@@ -127,19 +163,19 @@ mod tests {
             e.body(),
             json!({"detail": "Team Session with id 'abc' not found"})
         );
-        let e = ApiError::from(DatabaseError::Required);
+        let e = Error::from(DatabaseError::Required);
         assert_eq!(e.status(), 400);
         assert_eq!(
             e.body(),
             json!({"detail": "The db_id query parameter is required when using multiple databases"})
         );
-        let e = ApiError::InvalidType {
+        let e = Error::InvalidType {
             input: "bogus".into(),
         };
         assert_eq!(e.status(), 422);
         assert_eq!(e.body()["detail"][0]["input"], "bogus");
         assert_eq!(
-            ApiError::MissingToken.body(),
+            Error::MissingToken.body(),
             json!({"detail": "Authorization header required"})
         );
     }

@@ -1,24 +1,44 @@
 //! Agno AgentOS's "Get Session by ID" endpoint, served by AWS Lambda from DynamoDB.
 //!
-//! `http` and `invoke` turn events into a [`request::SessionRequest`]; `service` finds
-//! the session through a [`store::SessionStore`] and renders it with `render`, a pure
-//! function of the stored [`record::SessionRecord`].
+//! A request's path through the crate: `entry` (the Lambda event: guard, HTTP routing or
+//! direct invocation, answers) → `operation` (authorize, find, check, render) →
+//! `store` (DynamoDB, returning decoded sessions) → `render` (AgentOS's documents, a
+//! pure function of the stored session). `web` holds the HTTP extras (conditional GET,
+//! compression, CORS); `config` the settings read once at cold start; `telemetry` the
+//! logs and metrics; `error` the one mapping from every failure to its answer.
 
-pub mod compress;
-pub mod conditional;
-pub mod config;
-pub mod cors;
-pub mod ddb_json;
-pub mod error;
-pub mod event;
-pub mod http;
-pub mod invoke;
-pub mod lambda;
-pub mod logging;
-pub mod record;
-pub mod render;
-pub mod request;
-pub mod runs;
-pub mod service;
-pub mod store;
-pub mod telemetry;
+#![warn(missing_docs)]
+
+mod config;
+mod entry;
+mod error;
+mod operation;
+mod render;
+mod session;
+mod store;
+mod telemetry;
+mod web;
+
+pub use config::{Config, ConfigError};
+pub use entry::{InvocationError, Output, handle_event};
+pub use error::Error;
+pub use operation::App;
+pub use session::{SessionRequest, SessionType};
+pub use store::{DynamoStore, SessionStore, StoreError, StoredSession};
+pub use telemetry::init as init_logging;
+
+/// Internals that tests, benchmarks and fuzz targets reach into. Not a stable API.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::config::{Database, DatabaseError, DynamoSettings, KeyLayout, SecurityKey};
+    pub use crate::entry::{MAX_TARGET_BYTES, dispatch};
+    pub use crate::operation::MAX_SESSION_ID_BYTES;
+    pub use crate::render::python::json_dumps;
+    pub use crate::render::render;
+    pub use crate::session::{Doc, Epoch, SessionRecord};
+    pub use crate::store::{
+        Item, RecordError, Unreadable, client_config, decode, item_from_json, operation_timeout,
+    };
+    pub use crate::telemetry::subscriber;
+    pub use crate::web::{CompressionSettings, CorsSettings, Encoding, compress, etag};
+}

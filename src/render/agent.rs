@@ -9,7 +9,7 @@ use super::json::Int;
 use super::message::Message;
 use super::parts::{Data, Runs, Summary, datetime, raw_object};
 use super::{RenderError, to_body};
-use crate::record::SessionRecord;
+use crate::session::SessionRecord;
 
 #[derive(Serialize)]
 struct AgentSessionDetail<'a> {

@@ -11,8 +11,8 @@ mod team;
 pub mod time;
 mod workflow;
 
-use crate::record::SessionRecord;
-use crate::request::SessionType;
+use crate::session::SessionRecord;
+use crate::session::SessionType;
 
 /// A stored session that cannot be rendered as its schema requires.
 #[derive(Debug, thiserror::Error)]

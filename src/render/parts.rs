@@ -10,7 +10,7 @@ use super::RenderError;
 use super::json::{Int, is_empty_container, is_object, is_truthy, keep_null};
 use super::message::Message;
 use super::time::{iso_utc, normalize_isoformat};
-use crate::record::{Doc, Epoch};
+use crate::session::{Doc, Epoch};
 
 /// An empty JSON object, for AgentOS's `{}` defaults.
 pub fn empty_object() -> &'static RawValue {

@@ -2,7 +2,7 @@
 //! `datetime.fromtimestamp(ts, tz=timezone.utc)`, and Python's
 //! `datetime.fromisoformat(s).isoformat()` round trip for summary timestamps.
 
-use crate::record::Epoch;
+use crate::session::Epoch;
 
 /// Seconds in the range Python's `datetime` accepts (years 1..=9999).
 const MIN_SECS: i64 = -62_135_596_800;

@@ -9,7 +9,7 @@ use super::json::Int;
 use super::parts::{Data, Runs, empty_object, raw_object};
 use super::python::{DumpError, json_dumps, str_of};
 use super::{RenderError, to_body};
-use crate::record::{Epoch, SessionRecord};
+use crate::session::{Epoch, SessionRecord};
 
 #[derive(Serialize)]
 struct WorkflowSessionDetail<'a> {

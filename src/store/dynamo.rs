@@ -1,4 +1,5 @@
-//! [`SessionStore`] on Amazon DynamoDB: one `GetItem` per request.
+//! [`SessionStore`] on Amazon DynamoDB: one `GetItem` per request (and, with agno 3.x's
+//! runs table, one `Query` alongside it).
 
 use std::time::Duration;
 
@@ -10,11 +11,11 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::fast_item::FastGetItem;
-use super::{SessionStore, StoreError};
+use super::item::Item;
+use super::wire::FastGetItem;
+use super::{SessionStore, StoreError, StoredSession};
 use crate::config::{Database, DynamoSettings, KeyLayout};
-use crate::record::Item;
-use crate::request::SessionType;
+use crate::session::SessionType;
 
 /// Built once per cold start and shared by every request.
 #[derive(Debug, Clone)]
@@ -36,14 +37,17 @@ impl DynamoStore {
     }
 
     /// The client every `GetItem` goes through.
+    #[doc(hidden)] // For the benchmark: raw `GetItem`s on the same client.
     pub fn client(&self) -> &Client {
         &self.client
     }
 
-    /// The store `main` builds at cold start: a client from the shared AWS
-    /// configuration (region, credentials, endpoint override), bounded by `settings`.
-    pub fn from_sdk_config(sdk: &SdkConfig, settings: &DynamoSettings) -> Self {
-        DynamoStore::new(Client::from_conf(client_config(sdk, settings).build()))
+    /// The store `main` builds at cold start: a client from the Lambda environment
+    /// (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local), bounded
+    /// by `settings`.
+    pub async fn from_env(settings: &DynamoSettings) -> Self {
+        let sdk = aws_config::load_from_env().await;
+        DynamoStore::new(Client::from_conf(client_config(&sdk, settings).build()))
     }
 }
 
@@ -94,6 +98,24 @@ const RUNS_BY_SESSION_INDEX: &str = "session_id-created_at-index";
 const MAX_RUN_PAGES: usize = 16;
 
 impl SessionStore for DynamoStore {
+    async fn find(
+        &self,
+        database: &Database,
+        session_id: &str,
+        session_type: Option<SessionType>,
+    ) -> Result<Option<StoredSession>, StoreError> {
+        // The runs table (agno 3.x) is read alongside, not after: one round trip.
+        let (item, rows) = tokio::join!(self.get_item(database, session_id, session_type), async {
+            match &database.runs_table {
+                Some(table) => Some(self.get_runs(database, table, session_id).await),
+                None => None,
+            }
+        });
+        Ok(item?.map(|item| StoredSession::from_item(item, rows)))
+    }
+}
+
+impl DynamoStore {
     async fn get_item(
         &self,
         database: &Database,
@@ -140,11 +162,9 @@ impl SessionStore for DynamoStore {
     async fn get_runs(
         &self,
         database: &Database,
+        runs_table: &str,
         session_id: &str,
     ) -> Result<Vec<Item>, StoreError> {
-        let Some(runs_table) = &database.runs_table else {
-            return Ok(Vec::new());
-        };
         let mut rows = Vec::new();
         let mut start = None;
         for _ in 0..MAX_RUN_PAGES {

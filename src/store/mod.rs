@@ -1,36 +1,86 @@
-//! Where sessions are read from: a small trait the service depends on, implemented on
-//! DynamoDB.
+//! Where sessions are read from: a small trait the operation depends on, implemented
+//! on DynamoDB. Every DynamoDB type stays in this module: the store hands out decoded
+//! sessions.
 
 mod dynamo;
-mod fast_item;
+mod item;
+mod runs;
+mod wire;
 
 use std::future::Future;
 
 pub use dynamo::{DynamoStore, client_config, operation_timeout};
+pub use item::{Item, RecordError, decode};
+pub use wire::item_from_json;
 
 use crate::config::Database;
-use crate::record::Item;
-use crate::request::SessionType;
+use crate::session::{SessionRecord, SessionType};
 
-/// Reads one stored session item, and (agno 3.x) its runs.
+/// Reads stored sessions.
 pub trait SessionStore: Send + Sync {
-    /// The item stored for `session_id` (and `session_type`, where the table's key has
-    /// it; `None` takes whichever type is stored), or `None`. Tables keyed on the id
-    /// alone may return an item of another type: the caller checks.
-    fn get_item(
+    /// The session stored for `session_id` (and `session_type`, where the table's key
+    /// has it; `None` takes whichever type is stored), with its runs (agno 3.x's runs
+    /// table merged in), or `None`. Tables keyed on the id alone may return a session
+    /// of another type: the caller checks.
+    fn find(
         &self,
         database: &Database,
         session_id: &str,
         session_type: Option<SessionType>,
-    ) -> impl Future<Output = Result<Option<Item>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<StoredSession>, StoreError>> + Send;
+}
 
-    /// The session's rows in the database's runs table (agno 3.x), in any order; empty
-    /// when the database has no runs table.
-    fn get_runs(
-        &self,
-        database: &Database,
-        session_id: &str,
-    ) -> impl Future<Output = Result<Vec<Item>, StoreError>> + Send;
+/// A stored session: first what decides whether the caller may see it, then its
+/// content, or why the content cannot be read. The content's problems are kept for
+/// later so that a session the caller may not see answers "not found" whatever its state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSession {
+    /// `session_type` as stored, when it is a string.
+    pub stored_type: Option<String>,
+    /// `user_id` as stored, when it is a string: whose session it is.
+    pub owner: Option<String>,
+    /// The type the item's ids imply (`agent_id`, `team_id`, `workflow_id`, in that
+    /// order), as agno 3.x detects it.
+    pub implied_type: Option<SessionType>,
+    /// Approximately the item's size in DynamoDB, for metrics.
+    pub item_bytes: usize,
+    /// The decoded session, runs merged.
+    pub content: Result<SessionRecord, Unreadable>,
+}
+
+/// Why a stored session's content cannot be answered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Unreadable {
+    /// An attribute is not what Agno's schema needs.
+    #[error(transparent)]
+    Corrupt(#[from] RecordError),
+    /// Its runs could not be read (agno 3.x's runs table).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl StoredSession {
+    /// Decodes `item`, merging the runs-table `rows` (or the error reading them) into
+    /// its runs.
+    pub fn from_item(item: Item, rows: Option<Result<Vec<Item>, StoreError>>) -> Self {
+        let (stored_type, owner, implied_type) = item::key_facts(&item);
+        let item_bytes = item::item_size(&item);
+        let content = item::decode(item)
+            .map_err(Unreadable::from)
+            .and_then(|mut record| {
+                if let Some(rows) = rows {
+                    record.runs = runs::merge(record.runs.as_ref(), rows?)?;
+                }
+                Ok(record)
+            });
+        StoredSession {
+            stored_type,
+            owner,
+            implied_type,
+            item_bytes,
+            content,
+        }
+    }
 }
 
 /// Storage failures, by what a caller can do about them.
@@ -48,14 +98,4 @@ pub enum StoreError {
     /// The store refused the request: missing table, wrong key layout, no permission.
     #[error("The session store rejected the request: {0}")]
     Rejected(String),
-}
-
-impl StoreError {
-    pub fn status(&self) -> u16 {
-        match self {
-            StoreError::Throttled(_) | StoreError::Unavailable(_) => 503,
-            StoreError::Timeout(_) => 504,
-            StoreError::Rejected(_) => 500,
-        }
-    }
 }

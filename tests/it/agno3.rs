@@ -3,14 +3,14 @@
 //! The 2.1.10 contract is unchanged: a session read with its runs table renders exactly
 //! as the same session with its runs inside the item.
 
-
-use agno_session_lambda::config::{Config, Database, KeyLayout};
-use agno_session_lambda::ddb_json::item_from_json;
-use agno_session_lambda::record::Item;
-use agno_session_lambda::service::App;
-use agno_session_lambda::store::DynamoStore;
-use aws_sdk_dynamodb::types::AttributeValue;
 use crate::common::{demo_database, dynamo_local, get, load_json, unique_table};
+use agno_session_lambda::App;
+use agno_session_lambda::Config;
+use agno_session_lambda::DynamoStore;
+use agno_session_lambda::testing::Item;
+use agno_session_lambda::testing::item_from_json;
+use agno_session_lambda::testing::{Database, KeyLayout};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
 fn item(json: &Value) -> Item {

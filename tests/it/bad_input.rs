@@ -1,15 +1,16 @@
 //! Bad input through the real entry point (`event::handle_event`, which calls
-//! `lambda::handle`), from every HTTP event source, on DynamoDB Local: a table of cases,
+//! `dispatch`), from every HTTP event source, on DynamoDB Local: a table of cases,
 //! then generated requests checked against a model of AgentOS's routing. The store is
 //! wrapped in a counter, to prove which requests never reach DynamoDB.
 
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use agno_session_lambda::config::{Config, KeyLayout};
-use agno_session_lambda::service::{App, MAX_SESSION_ID_BYTES};
-use agno_session_lambda::store::DynamoStore;
 use crate::common::{Answer, Counting, Source, demo_database, dynamo_local, send, send_text};
+use agno_session_lambda::App;
+use agno_session_lambda::Config;
+use agno_session_lambda::DynamoStore;
+use agno_session_lambda::testing::KeyLayout;
+use agno_session_lambda::testing::MAX_SESSION_ID_BYTES;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Value, json};
@@ -295,7 +296,7 @@ async fn rest_api_stage_prefixes() {
         (format!("/prod/sessions/{SEED}"), "dev", 404),
         ("/prod/sessions".to_owned(), "prod", 404),
     ] {
-        let event = common::rest_v1_event("GET", &path, "", &[], stage);
+        let event = crate::common::rest_v1_event("GET", &path, "", &[], stage);
         let answer = send(&app, &event).await.unwrap();
         assert_eq!(answer.status, status, "{stage} {path}: {}", answer.text);
     }
@@ -400,7 +401,7 @@ struct Expect {
 }
 
 fn expected(method: &str, path: &str, query: &str) -> Expect {
-    if path.len() + query.len() > agno_session_lambda::event::MAX_TARGET_BYTES {
+    if path.len() + query.len() > agno_session_lambda::testing::MAX_TARGET_BYTES {
         return Expect {
             status: 414,
             reads: 0,

@@ -3,12 +3,11 @@
 //! `tests/compat/generate.sh`). Every recorded request goes through the handler on
 //! DynamoDB Local, in both key layouts, and must get the recorded status and body.
 
-
 use std::collections::BTreeMap;
 
-use agno_session_lambda::config::{Database, KeyLayout};
-use agno_session_lambda::ddb_json::item_from_json;
 use crate::common::{Answer, dynamo_local, http_v2_event, load_json, send, unique_table};
+use agno_session_lambda::testing::item_from_json;
+use agno_session_lambda::testing::{Database, KeyLayout};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -68,7 +67,11 @@ struct Expected {
 }
 
 /// Loads each setup's databases into fresh tables of `layout`.
-async fn load(items: &Items, cases: &Cases, layout: KeyLayout) -> BTreeMap<String, common::App> {
+async fn load(
+    items: &Items,
+    cases: &Cases,
+    layout: KeyLayout,
+) -> BTreeMap<String, crate::common::App> {
     let client = dynamo_local::client(&dynamo_local::endpoint());
     let by_name: BTreeMap<&str, &NamedItem> =
         items.items.iter().map(|i| (i.name.as_str(), i)).collect();
@@ -98,7 +101,7 @@ async fn load(items: &Items, cases: &Cases, layout: KeyLayout) -> BTreeMap<Strin
         }
         apps.insert(
             name.clone(),
-            common::app(databases, setup.security_key.as_deref()),
+            crate::common::app(databases, setup.security_key.as_deref()),
         );
     }
     apps

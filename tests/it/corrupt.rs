@@ -4,14 +4,13 @@
 //! and never quotes the stored value; nothing panics. Items near DynamoDB's 400 KB
 //! limit are answered in full.
 
-
 use std::collections::HashMap;
 use std::time::Instant;
 
-use agno_session_lambda::config::KeyLayout;
+use crate::common::{LogCapture, app, demo_database, dynamo_local, get};
+use agno_session_lambda::testing::KeyLayout;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
-use crate::common::{LogCapture, app, demo_database, dynamo_local, get};
 use serde_json::json;
 
 /// Marks stored text that must never appear in a log line or an error detail.

@@ -1,10 +1,9 @@
 //! End to end on the real DynamoDB Local, through the real `aws-sdk-dynamodb` client:
 //! every status the endpoint answers, in both key layouts.
 
-
-use agno_session_lambda::config::KeyLayout;
-use aws_sdk_dynamodb::types::AttributeValue;
 use crate::common::{app, demo_database, dynamo_local, get, load_json};
+use agno_session_lambda::testing::KeyLayout;
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 
 const SEED: &str = "6f6cfbfd-9643-479a-ae47-b8f32eb4d710";
@@ -265,9 +264,12 @@ async fn other_paths_and_methods_answer_like_fastapi() {
         None,
     );
     let path = format!("/sessions/{SEED}");
-    let answer = common::send(&app, &common::http_v2_event("DELETE", &path, "", &[]))
-        .await
-        .unwrap();
+    let answer = crate::common::send(
+        &app,
+        &crate::common::http_v2_event("DELETE", &path, "", &[]),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (answer.status, answer.json()),
         (405, json!({"detail": "Method Not Allowed"}))
@@ -303,7 +305,7 @@ async fn other_paths_and_methods_answer_like_fastapi() {
     );
 
     // FastAPI routes GET only: HEAD is 405, without a body.
-    let head = common::send(&app, &common::http_v2_event("HEAD", &path, "", &[]))
+    let head = crate::common::send(&app, &crate::common::http_v2_event("HEAD", &path, "", &[]))
         .await
         .unwrap();
     assert_eq!((head.status, head.text.as_str()), (405, ""));

@@ -2,9 +2,8 @@
 //! source answers the same document, and direct invocations answer the document itself
 //! or a typed function error.
 
-
-use agno_session_lambda::config::KeyLayout;
 use crate::common::{app, demo_database, load_json, send};
+use agno_session_lambda::testing::KeyLayout;
 use serde_json::Value;
 
 #[tokio::test]

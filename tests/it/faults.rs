@@ -3,16 +3,17 @@
 //! fault gets a clear 503/504 with `Retry-After` within the configured time bound, and
 //! the same App answers 200 again as soon as DynamoDB is back, without a restart.
 
-
 use std::time::{Duration, Instant};
 
-use agno_session_lambda::config::{Config, DynamoSettings, KeyLayout};
-use agno_session_lambda::service::App;
-use agno_session_lambda::store::{DynamoStore, client_config, operation_timeout};
-use aws_config::BehaviorVersion;
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use crate::common::proxy::{FaultProxy, Mode};
 use crate::common::{Answer, demo_database, dynamo_local, get};
+use agno_session_lambda::App;
+use agno_session_lambda::Config;
+use agno_session_lambda::DynamoStore;
+use agno_session_lambda::testing::{DynamoSettings, KeyLayout};
+use agno_session_lambda::testing::{client_config, operation_timeout};
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::config::{Credentials, Region};
 use serde_json::json;
 
 const SEED: &str = "6f6cfbfd-9643-479a-ae47-b8f32eb4d710";

@@ -3,7 +3,7 @@
 //! random and mutated inputs (`FUZZ_PASS_SECONDS`, default 20, per harness). This is
 //! the short pass CI runs; the coverage-guided run is `scripts/fuzz.sh` (cargo-fuzz).
 
-#[path = "../../../fuzz/harness.rs"]
+#[path = "../../fuzz/harness.rs"]
 mod harness;
 
 use std::path::{Path, PathBuf};

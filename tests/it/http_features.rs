@@ -1,14 +1,14 @@
 //! What this service adds to AgentOS's endpoint, end to end on DynamoDB Local:
 //! ETags and 304, compression, CORS, OpenAPI, `Cache-Control`.
 
-
 use std::io::Read;
 
-use agno_session_lambda::config::{Config, KeyLayout};
-use agno_session_lambda::cors::CorsSettings;
-use agno_session_lambda::service::App;
-use agno_session_lambda::store::DynamoStore;
 use crate::common::{app, demo_database, dynamo_local, get, http_v2_event, load_json, send};
+use agno_session_lambda::App;
+use agno_session_lambda::Config;
+use agno_session_lambda::DynamoStore;
+use agno_session_lambda::testing::CorsSettings;
+use agno_session_lambda::testing::KeyLayout;
 use serde_json::{Value, json};
 
 const SEED_PATH: &str = "/sessions/6f6cfbfd-9643-479a-ae47-b8f32eb4d710";
@@ -115,7 +115,7 @@ async fn compression_when_accepted() {
 
 fn with_config(
     config: impl FnOnce(&mut Config),
-    database: agno_session_lambda::config::Database,
+    database: agno_session_lambda::testing::Database,
 ) -> App<DynamoStore> {
     let mut c = Config {
         databases: vec![database],

@@ -1,9 +1,9 @@
 //! Rendering from stored items, no AWS involved.
 
-use agno_session_lambda::ddb_json::item_from_json;
-use agno_session_lambda::record::SessionRecord;
-use agno_session_lambda::render::render;
-use agno_session_lambda::request::SessionType;
+use agno_session_lambda::SessionType;
+use agno_session_lambda::testing::decode;
+use agno_session_lambda::testing::item_from_json;
+use agno_session_lambda::testing::render;
 use serde_json::Value;
 
 fn load(path: &str) -> Value {
@@ -13,7 +13,7 @@ fn load(path: &str) -> Value {
 #[test]
 fn demo_agent_session_renders_the_spec_example() {
     let item = item_from_json(&load("demo/agent-basic.json")).unwrap();
-    let record = SessionRecord::from_item(item).unwrap();
+    let record = decode(item).unwrap();
     let body = render(&record, SessionType::Agent).unwrap();
     let got: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(got, load("tests/data/spec_example.json"));

@@ -4,14 +4,13 @@
 //! is logged, the process is still serving at the end, and its log holds neither the
 //! key nor a token.
 
-
 use std::collections::VecDeque;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agno_session_lambda::config::KeyLayout;
 use crate::common::{Source, demo_database, dynamo_local};
+use agno_session_lambda::testing::KeyLayout;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};

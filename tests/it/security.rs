@@ -1,10 +1,9 @@
 //! Security: what the logs hold, `user_id` scoping under encoding tricks, caching of
 //! authenticated answers, the key comparison, and the function's IAM permissions.
 
-
-use agno_session_lambda::config::{KeyLayout, SecurityKey};
-use aws_sdk_dynamodb::types::AttributeValue;
 use crate::common::{LogCapture, Source, app, demo_database, dynamo_local, get, send};
+use agno_session_lambda::testing::{KeyLayout, SecurityKey};
+use aws_sdk_dynamodb::types::AttributeValue;
 use proptest::prelude::*;
 use serde_json::json;
 

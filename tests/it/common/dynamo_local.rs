@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use agno_session_lambda::config::KeyLayout;
-use agno_session_lambda::ddb_json::item_from_json;
-use agno_session_lambda::record::Item;
+use agno_session_lambda::testing::Item;
+use agno_session_lambda::testing::KeyLayout;
+use agno_session_lambda::testing::item_from_json;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{

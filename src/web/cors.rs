@@ -3,7 +3,9 @@
 //! origins carry `Access-Control-Allow-Origin`.
 
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
+
+use super::{add_vary, header_str, insert};
 
 /// The methods this API serves; preflights for others are refused.
 const METHODS: &str = "GET, HEAD, OPTIONS";
@@ -15,13 +17,16 @@ const SAFELISTED: [&str; 4] = [
     "content-type",
 ];
 
+/// Who may call from a browser (`CORS_ALLOW_*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorsSettings {
     /// Allowed origins; `*` allows any.
     pub allow_origins: Vec<String>,
     /// Allowed request headers (lower case); `*` allows any.
     pub allow_headers: Vec<String>,
+    /// Answer `Access-Control-Allow-Credentials: true`.
     pub allow_credentials: bool,
+    /// Seconds a preflight may be cached.
     pub max_age: u32,
 }
 
@@ -52,10 +57,13 @@ impl CorsSettings {
 
 /// Answers a CORS preflight (`OPTIONS` with `Origin` and
 /// `Access-Control-Request-Method`), or `None` for any other request.
-pub fn preflight(settings: &CorsSettings, request: &Request) -> Option<Response<Body>> {
-    let headers = request.headers();
+pub fn preflight(
+    settings: &CorsSettings,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Option<Response<Body>> {
     let origin = header_str(headers, &header::ORIGIN)?;
-    if request.method() != Method::OPTIONS {
+    if method != Method::OPTIONS {
         return None;
     }
     let method = header_str(headers, &header::ACCESS_CONTROL_REQUEST_METHOD)?;
@@ -134,12 +142,12 @@ pub fn preflight(settings: &CorsSettings, request: &Request) -> Option<Response<
     Some(response)
 }
 
-/// Adds CORS headers to an answer for an allowed origin; `Vary: Origin` always, since
-/// the answer depends on it.
-pub fn decorate(settings: &CorsSettings, request: &Request, response: &mut Response<Body>) {
+/// Adds CORS headers to an answer for an allowed origin (`request`: the request's
+/// headers); `Vary: Origin` always, since the answer depends on it.
+pub fn decorate(settings: &CorsSettings, request: &HeaderMap, response: &mut Response<Body>) {
     let headers = response.headers_mut();
-    crate::http::add_vary(headers, "Origin");
-    let Some(origin) = header_str(request.headers(), &header::ORIGIN) else {
+    add_vary(headers, "Origin");
+    let Some(origin) = header_str(request, &header::ORIGIN) else {
         return;
     };
     if !settings.allows_origin(origin) {
@@ -162,16 +170,6 @@ pub fn decorate(settings: &CorsSettings, request: &Request, response: &mut Respo
     }
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &header::HeaderName) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
-        headers.insert(name, value);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,16 +183,30 @@ mod tests {
         }
     }
 
-    fn request(method: Method, headers: &[(&str, &str)]) -> Request {
-        let mut request = Request::default();
-        *request.method_mut() = method;
+    fn request(method: Method, headers: &[(&str, &str)]) -> (Method, HeaderMap) {
+        let mut map = HeaderMap::new();
         for (k, v) in headers {
-            request.headers_mut().insert(
+            map.insert(
                 header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
                 HeaderValue::from_str(v).unwrap(),
             );
         }
-        request
+        (method, map)
+    }
+
+    fn preflight(
+        s: &CorsSettings,
+        (method, headers): &(Method, HeaderMap),
+    ) -> Option<Response<Body>> {
+        super::preflight(s, method, headers)
+    }
+
+    fn decorate(
+        s: &CorsSettings,
+        (_, headers): &(Method, HeaderMap),
+        response: &mut Response<Body>,
+    ) {
+        super::decorate(s, headers, response)
     }
 
     #[test]

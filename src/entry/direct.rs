@@ -9,9 +9,9 @@
 use lambda_http::lambda_runtime::Diagnostic;
 use serde::Deserialize;
 
-use crate::error::ApiError;
-use crate::request::{SessionRequest, SessionType};
-use crate::service::App;
+use crate::error::Error;
+use crate::operation::App;
+use crate::session::{SessionRequest, SessionType};
 use crate::store::SessionStore;
 use crate::telemetry::RequestRecord;
 
@@ -33,21 +33,17 @@ struct DirectEvent {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{error_type}: {message}")]
 pub struct InvocationError {
+    /// The error's name (`errorType`).
     pub error_type: &'static str,
+    /// AgentOS's `detail` (`errorMessage`).
     pub message: String,
 }
 
-impl From<ApiError> for InvocationError {
-    fn from(error: ApiError) -> Self {
-        let message = match &error {
-            ApiError::InvalidType { input } => {
-                format!("Input should be 'agent', 'team' or 'workflow', not '{input}'")
-            }
-            other => other.to_string(),
-        };
+impl From<&Error> for InvocationError {
+    fn from(error: &Error) -> Self {
         InvocationError {
             error_type: error.error_type(),
-            message,
+            message: error.message(),
         }
     }
 }
@@ -62,27 +58,21 @@ impl From<InvocationError> for Diagnostic {
 }
 
 /// Reads a direct invocation event.
-pub fn parse(event: &[u8]) -> Result<SessionRequest, InvocationError> {
-    let invalid = |message: String| InvocationError {
-        error_type: "InvalidRequest",
-        message,
-    };
+fn parse(event: &[u8]) -> Result<SessionRequest, Error> {
     let event: DirectEvent = serde_json::from_slice(event).map_err(|e| {
-        invalid(format!(
+        Error::InvalidRequest(format!(
             "expected an HTTP event or {{\"session_id\": \"...\", \"type\": \"agent|team|workflow\", \
              \"db_id\": \"...\", \"user_id\": \"...\"}}: {e}"
         ))
     })?;
     if event.session_id.is_empty() {
-        return Err(invalid("session_id must not be empty".into()));
+        return Err(Error::InvalidRequest("session_id must not be empty".into()));
     }
     let session_type = match event.session_type.as_deref() {
         None => None,
-        Some(value) => Some(
-            SessionType::parse(value).ok_or_else(|| ApiError::InvalidType {
-                input: value.to_owned(),
-            })?,
-        ),
+        Some(value) => Some(SessionType::parse(value).ok_or_else(|| Error::InvalidType {
+            input: value.to_owned(),
+        })?),
     };
     Ok(SessionRequest::new(
         event.session_id,
@@ -94,43 +84,39 @@ pub fn parse(event: &[u8]) -> Result<SessionRequest, InvocationError> {
 
 /// Answers a direct invocation with the session document (JSON text), noting what it
 /// learned in `record`.
-pub async fn handle<S: SessionStore>(
+pub(super) async fn handle<S: SessionStore>(
     app: &App<S>,
     event: &[u8],
     record: &mut RequestRecord,
 ) -> Result<String, InvocationError> {
     record.source = "invoke";
-    let outcome = answer(app, event, record).await;
-    match &outcome {
-        Ok(_) => record.status = 200,
+    match answer(app, event, record).await {
+        Ok(document) => {
+            record.status = 200;
+            Ok(document)
+        }
         Err(error) => {
-            record.error_type = Some(error.error_type);
-            record.status = match error.error_type {
-                "SessionNotFound" | "DatabaseNotFound" => 404,
-                "InvalidRequest" => 400,
-                "StorageUnavailable" => 503,
-                "StorageTimeout" => 504,
-                _ => 500,
-            };
+            record.error_type = Some(error.error_type());
+            record.status = error.status();
+            Err(InvocationError::from(&error))
         }
     }
-    outcome
 }
 
 async fn answer<S: SessionStore>(
     app: &App<S>,
     event: &[u8],
     record: &mut RequestRecord,
-) -> Result<String, InvocationError> {
+) -> Result<String, Error> {
     let request = parse(event)?;
     record.session_id = Some(request.session_id.clone());
     record.db_id = request.db_id.clone();
     let found = app.get_session(&request).await?;
     record.item_bytes = Some(found.item_bytes);
     record.session_type = Some(found.session_type.as_str());
-    String::from_utf8(found.body).map_err(|_| InvocationError {
-        error_type: "CorruptSession",
-        message: "the rendered document is not UTF-8".into(),
+    String::from_utf8(found.body).map_err(|_| Error::CorruptSession {
+        session_id: request.session_id.clone(),
+        problem: "the rendered document is not UTF-8".into(),
     })
 }
 
@@ -147,7 +133,8 @@ mod tests {
         );
         assert_eq!(parse(br#"{"session_id":"s1"}"#).unwrap().session_type, None);
 
-        let bad_type = parse(br#"{"session_id":"s1","type":"bogus"}"#).unwrap_err();
+        let bad_type =
+            InvocationError::from(&parse(br#"{"session_id":"s1","type":"bogus"}"#).unwrap_err());
         assert_eq!(bad_type.error_type, "InvalidRequest");
         assert!(bad_type.message.contains("'bogus'"));
         for bad in [
@@ -156,7 +143,7 @@ mod tests {
             br#"[1]"#,
             br#"{"session_id":"x","extra":1}"#,
         ] {
-            assert_eq!(parse(bad).unwrap_err().error_type, "InvalidRequest");
+            assert_eq!(parse(bad).unwrap_err().error_type(), "InvalidRequest");
         }
     }
 }

@@ -1,58 +1,13 @@
-//! One structured log line per request (ids, status, latency, sizes; never session
-//! content or credentials), and CloudWatch Embedded Metric Format (EMF) metrics.
-
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+//! CloudWatch Embedded Metric Format: one JSON line per request on stdout, which the
+//! Lambda runtime ships to CloudWatch Logs, where it becomes metrics.
 
 use serde_json::json;
 
-/// What is known about one answered request.
-#[derive(Debug, Clone, Default)]
-pub struct RequestRecord {
-    pub request_id: String,
-    /// `http` or `invoke`.
-    pub source: &'static str,
-    pub session_id: Option<String>,
-    pub session_type: Option<&'static str>,
-    pub db_id: Option<String>,
-    pub status: u16,
-    pub error_type: Option<&'static str>,
-    pub latency: Duration,
-    /// Approximate size of the stored item (attribute names and values).
-    pub item_bytes: Option<usize>,
-    pub response_bytes: usize,
-    pub encoding: Option<&'static str>,
-}
-
-/// Writes the request's log line and, when a namespace is configured, its EMF line.
-pub fn record(metrics_namespace: Option<&str>, record: &RequestRecord) {
-    let latency_ms = record.latency.as_secs_f64() * 1000.0;
-    tracing::info!(
-        request_id = record.request_id,
-        source = record.source,
-        session_id = record.session_id.as_deref(),
-        session_type = record.session_type,
-        db_id = record.db_id.as_deref(),
-        status = record.status,
-        error_type = record.error_type,
-        latency_ms,
-        item_bytes = record.item_bytes,
-        response_bytes = record.response_bytes,
-        encoding = record.encoding,
-        "request"
-    );
-    if let Some(namespace) = metrics_namespace {
-        let timestamp_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        // EMF must be a line of its own on stdout, which the Lambda runtime ships to
-        // CloudWatch Logs, where it becomes metrics.
-        println!("{}", emf_line(namespace, record, timestamp_ms));
-    }
-}
+use super::RequestRecord;
 
 /// The EMF document for a request: `Latency`, `Requests`, `ItemBytes` and
 /// `ResponseBytes`, by `StatusClass` (2xx, 4xx, 5xx) and overall.
-pub fn emf_line(namespace: &str, record: &RequestRecord, timestamp_ms: u64) -> String {
+pub(super) fn emf_line(namespace: &str, record: &RequestRecord, timestamp_ms: u64) -> String {
     let mut metrics = vec![
         json!({"Name": "Latency", "Unit": "Milliseconds"}),
         json!({"Name": "Requests", "Unit": "Count"}),
@@ -87,6 +42,7 @@ pub fn emf_line(namespace: &str, record: &RequestRecord, timestamp_ms: u64) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn emf_line_shape() {

@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 /// The level filter `main` uses.
-pub fn filter_from_env() -> EnvFilter {
+fn filter_from_env() -> EnvFilter {
     std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .ok()
         .map(|level| EnvFilter::new(level.to_lowercase()))

@@ -1,6 +1,8 @@
-//! A faster reader for `GetItem`'s successful answer.
+//! DynamoDB's JSON wire form of an item (`{"attr": {"S": "..."}}`), read with
+//! `serde_json`: `GetItem` answers, and the fixture, demo and benchmark items written
+//! the same way (as the AWS CLI and DynamoDB exports write them).
 //!
-//! The SDK's own JSON reader tokenizes the answer byte by byte and unescapes strings
+//! Why not the SDK's reader for `GetItem`: it tokenizes the answer byte by byte and unescapes strings
 //! one character at a time; on a 300 KB session (whose documents are JSON text inside
 //! JSON strings, so full of escapes) that was about a third of the CPU time of a
 //! request. This interceptor swaps in a `serde_json` reader of the same answer for
@@ -22,11 +24,11 @@ use aws_smithy_runtime_api::client::ser_de::{DeserializeResponse, SharedResponse
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
-use crate::record::Item;
+use super::item::Item;
 
 /// Installs [`GetItemReader`] for `GetItem` answers with status 200.
 #[derive(Debug, Default)]
-pub struct FastGetItem;
+pub(super) struct FastGetItem;
 
 impl Intercept for FastGetItem {
     fn name(&self) -> &'static str {
@@ -68,8 +70,13 @@ impl DeserializeResponse for GetItemReader {
     }
 }
 
+/// Reads one item in DynamoDB JSON (demo, fixture and benchmark items).
+pub fn item_from_json(json: &serde_json::Value) -> Result<Item, serde_json::Error> {
+    Map::deserialize(json).map(|m| m.0)
+}
+
 /// The `Item` of a `GetItem` answer body, or `None` when there is none.
-pub fn read_get_item(body: &[u8]) -> Result<Option<Item>, serde_json::Error> {
+fn read_get_item(body: &[u8]) -> Result<Option<Item>, serde_json::Error> {
     #[derive(Deserialize)]
     struct Answer {
         #[serde(rename = "Item", default)]
@@ -194,7 +201,6 @@ enum Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ddb_json::item_from_json;
 
     #[test]
     fn reads_every_attribute_type_as_the_wire_form_says() {
@@ -203,15 +209,39 @@ mod tests {
             "m":{"M":{"k":{"N":"2"},"inner":{"M":{}}}},"ss":{"SS":["a","b"]},
             "ns":{"NS":["1","2"]},"bs":{"BS":["aGk=","AA=="]}}"#;
         let body = format!(r#"{{"Item":{item},"ConsumedCapacity":{{"TableName":"t"}}}}"#);
-        let mut read = read_get_item(body.as_bytes()).unwrap().unwrap();
-        // ddb_json reads every type but BS: compare BS on its own, the rest with it.
-        assert_eq!(
-            read.remove("bs").unwrap(),
-            AttributeValue::Bs(vec![Blob::new(b"hi".to_vec()), Blob::new(vec![0])])
-        );
-        let mut json: serde_json::Value = serde_json::from_str(item).unwrap();
-        json.as_object_mut().unwrap().shift_remove("bs");
-        assert_eq!(read, item_from_json(&json).unwrap());
+        let read = read_get_item(body.as_bytes()).unwrap().unwrap();
+        let s = |v: &str| AttributeValue::S(v.into());
+        let n = |v: &str| AttributeValue::N(v.into());
+        let expected: Item = [
+            ("s", s("x \"q\" \u{e9}\n")),
+            ("n", n("1.5")),
+            ("b", AttributeValue::B(Blob::new(b"hi".to_vec()))),
+            ("t", AttributeValue::Bool(true)),
+            ("z", AttributeValue::Null(true)),
+            ("l", AttributeValue::L(vec![s("a"), n("2")])),
+            (
+                "m",
+                AttributeValue::M(
+                    [("k", n("2")), ("inner", AttributeValue::M(Item::new()))]
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect(),
+                ),
+            ),
+            ("ss", AttributeValue::Ss(vec!["a".into(), "b".into()])),
+            ("ns", AttributeValue::Ns(vec!["1".into(), "2".into()])),
+            (
+                "bs",
+                AttributeValue::Bs(vec![Blob::new(b"hi".to_vec()), Blob::new(vec![0])]),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        assert_eq!(read, expected);
+        // The same reader for items written as files.
+        let json: serde_json::Value = serde_json::from_str(item).unwrap();
+        assert_eq!(item_from_json(&json).unwrap(), expected);
     }
 
     #[test]
@@ -220,6 +250,9 @@ mod tests {
         assert!(read_get_item(br#"{"Item":{"a":{"Q":"x"}}}"#).is_err());
         assert!(read_get_item(br#"{"Item":{"a":{"S":"x","N":"1"}}}"#).is_err());
         assert!(read_get_item(br#"{"Item":{"a":{}}}"#).is_err());
+        assert!(read_get_item(br#"{"Item":{"a":{"B":"not base64!"}}}"#).is_err());
         assert!(read_get_item(b"not json").is_err());
+        assert!(item_from_json(&serde_json::json!({"x": {"Q": 1}})).is_err());
+        assert!(item_from_json(&serde_json::json!([1])).is_err());
     }
 }

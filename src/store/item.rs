@@ -1,4 +1,4 @@
-//! A stored DynamoDB item, decoded only as far as rendering needs.
+//! A stored DynamoDB item, decoded into a [`SessionRecord`].
 //!
 //! Agno's DynamoDB storage writes ids and names as `S`, timestamps as `N`, and every
 //! document-valued attribute (`session_data`, `runs`, …) as JSON text in an `S`. Items
@@ -12,61 +12,21 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::session::{Doc, Epoch, SessionRecord, SessionType};
+
 /// A raw DynamoDB item, as `GetItem` returns it.
 pub type Item = HashMap<String, AttributeValue>;
-
-/// A document-valued attribute, as JSON text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Doc(String);
-
-impl Doc {
-    pub fn new(json: impl Into<String>) -> Self {
-        Doc(json.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// An epoch-seconds timestamp as stored: Agno writes integers, but floats happen.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Epoch {
-    Int(i64),
-    Float(f64),
-}
-
-/// The attributes of a session item that the detail documents use.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SessionRecord {
-    pub session_id: String,
-    pub session_type: Option<String>,
-    pub user_id: Option<String>,
-    pub agent_id: Option<String>,
-    pub team_id: Option<String>,
-    pub workflow_id: Option<String>,
-    pub workflow_name: Option<String>,
-    pub session_data: Option<Doc>,
-    pub agent_data: Option<Doc>,
-    pub team_data: Option<Doc>,
-    pub workflow_data: Option<Doc>,
-    pub metadata: Option<Doc>,
-    pub runs: Option<Doc>,
-    pub summary: Option<Doc>,
-    pub created_at: Option<Epoch>,
-    pub updated_at: Option<Epoch>,
-}
 
 /// An attribute that cannot be read as the schema needs it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("attribute '{attribute}' {problem}")]
 pub struct RecordError {
-    pub attribute: String,
-    pub problem: String,
+    pub(crate) attribute: String,
+    pub(crate) problem: String,
 }
 
 impl RecordError {
-    pub fn new(attribute: &str, problem: impl Into<String>) -> Self {
+    pub(crate) fn new(attribute: &str, problem: impl Into<String>) -> Self {
         RecordError {
             attribute: attribute.to_owned(),
             problem: problem.into(),
@@ -74,40 +34,77 @@ impl RecordError {
     }
 }
 
-impl SessionRecord {
-    /// Decodes an item; unknown attributes are ignored, as Agno ignores them.
-    pub fn from_item(item: Item) -> Result<Self, RecordError> {
-        let mut record = SessionRecord::default();
-        let mut has_id = false;
-        for (name, value) in item {
-            match name.as_str() {
-                "session_id" => {
-                    record.session_id = text(&name, value)?.unwrap_or_default();
-                    has_id = true;
-                }
-                "session_type" => record.session_type = text(&name, value)?,
-                "user_id" => record.user_id = text(&name, value)?,
-                "agent_id" => record.agent_id = text(&name, value)?,
-                "team_id" => record.team_id = text(&name, value)?,
-                "workflow_id" => record.workflow_id = text(&name, value)?,
-                "workflow_name" => record.workflow_name = text(&name, value)?,
-                "session_data" => record.session_data = doc(&name, value)?,
-                "agent_data" => record.agent_data = doc(&name, value)?,
-                "team_data" => record.team_data = doc(&name, value)?,
-                "workflow_data" => record.workflow_data = doc(&name, value)?,
-                "metadata" => record.metadata = doc(&name, value)?,
-                "runs" => record.runs = doc(&name, value)?,
-                "summary" => record.summary = doc(&name, value)?,
-                "created_at" => record.created_at = epoch(&name, value)?,
-                "updated_at" => record.updated_at = epoch(&name, value)?,
-                _ => {}
+/// What the service checks before it reads the content: the item's string-valued
+/// `session_type` and `user_id`, and the type its ids imply.
+pub fn key_facts(item: &Item) -> (Option<String>, Option<String>, Option<SessionType>) {
+    let text = |name: &str| match item.get(name) {
+        Some(AttributeValue::S(s)) => Some(s.clone()),
+        _ => None,
+    };
+    // agno 3.x's `detect_session_type` looks for these ids, in this order.
+    let implied = [
+        ("agent_id", SessionType::Agent),
+        ("team_id", SessionType::Team),
+        ("workflow_id", SessionType::Workflow),
+    ]
+    .into_iter()
+    .find(|(name, _)| item.contains_key(*name))
+    .map(|(_, session_type)| session_type);
+    (text("session_type"), text("user_id"), implied)
+}
+
+/// Approximately DynamoDB's item size: attribute names plus values.
+pub fn item_size(item: &Item) -> usize {
+    fn value_size(value: &AttributeValue) -> usize {
+        match value {
+            AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+            AttributeValue::B(b) => b.as_ref().len(),
+            AttributeValue::M(m) => {
+                m.iter()
+                    .map(|(k, v)| k.len() + value_size(v))
+                    .sum::<usize>()
+                    + 3
             }
+            AttributeValue::L(l) => l.iter().map(value_size).sum::<usize>() + 3,
+            AttributeValue::Ss(v) | AttributeValue::Ns(v) => v.iter().map(String::len).sum(),
+            _ => 1,
         }
-        if !has_id {
-            return Err(RecordError::new("session_id", "is missing"));
-        }
-        Ok(record)
     }
+    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+}
+
+/// Decodes an item; unknown attributes are ignored, as Agno ignores them.
+pub fn decode(item: Item) -> Result<SessionRecord, RecordError> {
+    let mut record = SessionRecord::default();
+    let mut has_id = false;
+    for (name, value) in item {
+        match name.as_str() {
+            "session_id" => {
+                record.session_id = text(&name, value)?.unwrap_or_default();
+                has_id = true;
+            }
+            "session_type" => record.session_type = text(&name, value)?,
+            "user_id" => record.user_id = text(&name, value)?,
+            "agent_id" => record.agent_id = text(&name, value)?,
+            "team_id" => record.team_id = text(&name, value)?,
+            "workflow_id" => record.workflow_id = text(&name, value)?,
+            "workflow_name" => record.workflow_name = text(&name, value)?,
+            "session_data" => record.session_data = doc(&name, value)?,
+            "agent_data" => record.agent_data = doc(&name, value)?,
+            "team_data" => record.team_data = doc(&name, value)?,
+            "workflow_data" => record.workflow_data = doc(&name, value)?,
+            "metadata" => record.metadata = doc(&name, value)?,
+            "runs" => record.runs = doc(&name, value)?,
+            "summary" => record.summary = doc(&name, value)?,
+            "created_at" => record.created_at = epoch(&name, value)?,
+            "updated_at" => record.updated_at = epoch(&name, value)?,
+            _ => {}
+        }
+    }
+    if !has_id {
+        return Err(RecordError::new("session_id", "is missing"));
+    }
+    Ok(record)
 }
 
 fn kind(value: &AttributeValue) -> &'static str {
@@ -141,7 +138,7 @@ fn text(name: &str, value: AttributeValue) -> Result<Option<String>, RecordError
 /// A document-valued attribute: JSON text in `S` (as Agno writes it), or a native value.
 fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
     match value {
-        AttributeValue::S(s) => Ok(Some(Doc(without_non_finite(s)))),
+        AttributeValue::S(s) => Ok(Some(Doc::new(without_non_finite(s)))),
         AttributeValue::Null(_) => Ok(None),
         native => {
             let type_name = kind(&native);
@@ -150,7 +147,7 @@ fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
                 serde_dynamo::from_attribute_value(native).map_err(|_| {
                     RecordError::new(name, format!("of type {type_name} cannot be read as JSON"))
                 })?;
-            Ok(Some(Doc(json.to_string())))
+            Ok(Some(Doc::new(json.to_string())))
         }
     }
 }
@@ -240,7 +237,7 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
-        let record = SessionRecord::from_item(item).unwrap();
+        let record = decode(item).unwrap();
         assert_eq!(record.user_id.as_deref(), Some("123"));
         assert_eq!(record.session_type.as_deref(), Some("agent"));
         assert_eq!(
@@ -261,7 +258,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let record = SessionRecord::from_item(item).unwrap();
+        let record = decode(item).unwrap();
         assert_eq!(record.agent_data.unwrap().as_str(), r#"{"a":1}"#);
     }
 
@@ -273,7 +270,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let err = SessionRecord::from_item(item).unwrap_err();
+        let err = decode(item).unwrap_err();
         assert_eq!(
             err.to_string(),
             "attribute 'user_id' has type N, expected S"
@@ -285,7 +282,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let err = SessionRecord::from_item(item).unwrap_err();
+        let err = decode(item).unwrap_err();
         assert_eq!(err.attribute, "created_at");
     }
 

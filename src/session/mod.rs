@@ -1,9 +1,15 @@
-//! What a caller asks for, independent of how it arrived (HTTP event or direct invoke).
+//! The domain: what a caller asks for (independent of how it arrived, HTTP event or
+//! direct invocation) and what a stored session holds.
+
+mod record;
 
 use std::fmt;
 
+pub use record::{Doc, Epoch, SessionRecord};
+
 /// Agno's `SessionType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
 pub enum SessionType {
     Agent,
     Team,
@@ -11,6 +17,7 @@ pub enum SessionType {
 }
 
 impl SessionType {
+    /// Every type, in Agno's order.
     pub const ALL: [SessionType; 3] =
         [SessionType::Agent, SessionType::Team, SessionType::Workflow];
 
@@ -24,6 +31,7 @@ impl SessionType {
         }
     }
 
+    /// The value in `?type=` and in the stored `session_type`.
     pub fn as_str(self) -> &'static str {
         match self {
             SessionType::Agent => "agent",
@@ -51,6 +59,7 @@ impl fmt::Display for SessionType {
 /// A validated request for one session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRequest {
+    /// As the caller gave it (percent-decoded).
     pub session_id: String,
     /// `None` when the caller named no type: `agent`, as AgentOS 2.1.10, unless type
     /// detection is configured.
@@ -62,6 +71,7 @@ pub struct SessionRequest {
 }
 
 impl SessionRequest {
+    /// A request; empty `db_id` and `user_id` count as absent.
     pub fn new(
         session_id: impl Into<String>,
         session_type: Option<SessionType>,

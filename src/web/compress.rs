@@ -3,9 +3,12 @@
 
 use std::io::Write;
 
+/// Encodings offered (`COMPRESSION`), and from what size (`COMPRESSION_MIN_BYTES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompressionSettings {
+    /// Offer gzip.
     pub gzip: bool,
+    /// Offer brotli.
     pub brotli: bool,
     /// Smaller bodies are sent as they are: compressing them costs more than it saves.
     pub min_bytes: usize,
@@ -21,13 +24,16 @@ impl Default for CompressionSettings {
     }
 }
 
+/// A content encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
 pub enum Encoding {
     Brotli,
     Gzip,
 }
 
 impl Encoding {
+    /// Its `Content-Encoding` token.
     pub fn token(self) -> &'static str {
         match self {
             Encoding::Brotli => "br",

@@ -1,13 +1,12 @@
-//! The runtime's side of the entry: a raw Lambda event in, the runtime's answer out,
-//! with nothing a hostile event can make panic on the way.
+//! Raw event checks: what makes an HTTP event safe to hand to `lambda_http`.
 //!
 //! `lambda_http` converts an HTTP event into an `http::Request` with `.expect(...)`s:
 //! a `rawQueryString` holding characters `http::Uri` rejects (a space, `"`, `|`,
 //! non-ASCII), a `Host` or `X-Forwarded-Proto` header that does not parse as a URL, a
 //! URI over 64 KiB, or `isBase64Encoded: true` with a body that is not base64 each
 //! panic inside that conversion. The runtime turns the panic into a function error, so
-//! the client sees a 502 from API Gateway instead of an answer. [`handle_event`]
-//! therefore looks at the event first:
+//! the client sees a 502 from API Gateway instead of an answer. [`prepare`] therefore
+//! looks at the event first:
 //!
 //! - the body is dropped (this endpoint reads none);
 //! - bytes of a raw query string that `http::Uri` would reject are percent-encoded,
@@ -16,85 +15,38 @@
 //! - an event whose URI still cannot be built (a malformed `Host`, for one) answers
 //!   400 `{"detail": "Invalid HTTP request received."}` in the event source's format.
 //!
-//! The conversion itself then runs under `catch_unwind` as a last guard, should a
-//! future `lambda_http` add a panic this check does not know of.
+//! The conversion itself then runs under `catch_unwind` (in `entry`) as a last guard,
+//! should a future `lambda_http` add a panic this check does not know of.
 
-use std::panic::AssertUnwindSafe;
+use std::borrow::Cow;
 
-use lambda_http::aws_lambda_events::alb::AlbTargetGroupResponse;
-use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
-use lambda_http::http::{HeaderMap, HeaderValue, header};
-use lambda_http::request::{LambdaRequest, RequestOrigin};
-use lambda_http::{Adapter, Body, LambdaEvent, Service, service_fn};
-use serde::Serialize;
+use lambda_http::http::{HeaderMap, header};
+use lambda_http::request::LambdaRequest;
 
-use crate::error::ApiError;
-use crate::invoke::InvocationError;
-use crate::service::App;
-use crate::store::SessionStore;
+use super::answer::QUERY_ENCODED;
+use crate::error::Error;
 
 /// The longest path plus query string answered: as uvicorn's default limit on a request
 /// head, and inside `http::Uri`'s 64 KiB even when every byte is percent-encoded.
 pub const MAX_TARGET_BYTES: usize = 16 * 1024;
 
-/// What the runtime sends back: the handler's answer in the event source's format (or
-/// a direct invocation's document), or an HTTP event turned away before conversion.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum Output<T> {
-    Handled(T),
-    Rejected(Box<Rejected>),
+/// The answer to an event whose URI cannot be built.
+pub(super) fn invalid() -> Error {
+    Error::InvalidRequest("Invalid HTTP request received.".into())
 }
 
-/// An answer to an HTTP event that never reached the handler.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum Rejected {
-    ApiGatewayV1(ApiGatewayProxyResponse),
-    ApiGatewayV2(ApiGatewayV2httpResponse),
-    Alb(AlbTargetGroupResponse),
-}
-
-/// Answers one invocation, as `main` runs it: HTTP events from every source and direct
-/// invocations, through [`crate::lambda::handle`].
-pub async fn handle_event<S: SessionStore>(
-    app: &App<S>,
-    event: LambdaEvent<LambdaRequest>,
-) -> Result<Output<impl Serialize + use<S>>, InvocationError> {
-    let LambdaEvent {
-        mut payload,
-        context,
-    } = event;
-    let origin = payload.request_origin();
-    let no_store = app.config.security_key.is_some();
-    if let Err(error) = prepare(&mut payload) {
-        return Ok(Output::Rejected(Box::new(reject(
-            &origin, &error, no_store,
-        ))));
+/// The request headers of an HTTP event (`None` for anything else).
+pub(super) fn headers(event: &LambdaRequest) -> Option<&HeaderMap> {
+    match event {
+        LambdaRequest::ApiGatewayV2(ag) => Some(&ag.headers),
+        LambdaRequest::ApiGatewayV1(ag) => Some(&ag.headers),
+        LambdaRequest::Alb(alb) => Some(&alb.headers),
+        _ => None,
     }
-    let mut adapter = Adapter::from(service_fn(|request| crate::lambda::handle(app, request)));
-    let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        adapter.call(LambdaEvent::new(payload, context))
-    }));
-    match call {
-        Ok(answer) => answer.await.map(Output::Handled),
-        Err(_) => {
-            tracing::error!("an HTTP event could not be converted into a request");
-            Ok(Output::Rejected(Box::new(reject(
-                &origin,
-                &invalid(),
-                no_store,
-            ))))
-        }
-    }
-}
-
-fn invalid() -> ApiError {
-    ApiError::InvalidRequest("Invalid HTTP request received.".into())
 }
 
 /// Makes an HTTP event safe to convert, or says why it cannot be answered.
-pub fn prepare(event: &mut LambdaRequest) -> Result<(), ApiError> {
+pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
     match event {
         LambdaRequest::ApiGatewayV2(ag) => {
             ag.body = None;
@@ -134,9 +86,9 @@ pub fn prepare(event: &mut LambdaRequest) -> Result<(), ApiError> {
     }
 }
 
-fn check_size(path: &str, query: &str) -> Result<(), ApiError> {
+fn check_size(path: &str, query: &str) -> Result<(), Error> {
     if path.len() + query.len() > MAX_TARGET_BYTES {
-        return Err(ApiError::UriTooLong);
+        return Err(Error::UriTooLong);
     }
     Ok(())
 }
@@ -177,7 +129,7 @@ fn check_uri(
     headers: &HeaderMap,
     host: Option<&str>,
     query: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let base = match host {
         None => {
             url::Url::parse(&format!("http://localhost{path}")).map(|url| url.path().to_owned())
@@ -200,7 +152,7 @@ fn check_uri(
     let too_long = uri.len() >= usize::from(u16::MAX) - 1;
     match lambda_http::http::Uri::try_from(uri) {
         Ok(_) => Ok(()),
-        Err(_) if too_long => Err(ApiError::UriTooLong),
+        Err(_) if too_long => Err(Error::UriTooLong),
         Err(_) => Err(invalid()),
     }
 }
@@ -209,89 +161,9 @@ fn check_uri(
 /// decoding reads `%XX` as the byte itself, so the parameters are unchanged: a client
 /// sending `?user_id=a|b` asks for `a|b` either way.
 fn encode_query(query: &mut String) {
-    let keep = |b: u8| {
-        b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-                    | b'/'
-                    | b'?'
-                    | b'%'
-            )
-    };
-    if query.bytes().all(keep) {
-        return;
-    }
-    let mut encoded = String::with_capacity(query.len() * 3);
-    for b in query.bytes() {
-        if keep(b) {
-            encoded.push(char::from(b));
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    *query = encoded;
-}
-
-/// An error answered in the event source's response format, as `lambda_http` writes it.
-/// `no_store`: a security key is configured, so no answer may be cached (as in `http`).
-fn reject(origin: &RequestOrigin, error: &ApiError, no_store: bool) -> Rejected {
-    let status = error.status();
-    let body = Some(Body::Text(error.body().to_string()));
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if no_store {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    tracing::info!(status, detail = %error, "HTTP event rejected before routing");
-    match origin {
-        RequestOrigin::ApiGatewayV1 => {
-            let mut response = ApiGatewayProxyResponse::default();
-            response.status_code = i64::from(status);
-            response.multi_value_headers = headers;
-            response.body = body;
-            Rejected::ApiGatewayV1(response)
-        }
-        RequestOrigin::Alb => {
-            let mut response = AlbTargetGroupResponse::default();
-            response.status_code = i64::from(status);
-            response.status_description = Some(format!(
-                "{status} {}",
-                lambda_http::http::StatusCode::from_u16(status)
-                    .ok()
-                    .and_then(|s| s.canonical_reason())
-                    .unwrap_or_default()
-            ));
-            response.headers = headers.clone();
-            response.multi_value_headers = headers;
-            response.body = body;
-            Rejected::Alb(response)
-        }
-        _ => {
-            let mut response = ApiGatewayV2httpResponse::default();
-            response.status_code = i64::from(status);
-            response.headers = headers;
-            response.body = body;
-            Rejected::ApiGatewayV2(response)
-        }
+    let encoded: Cow<str> = percent_encoding::utf8_percent_encode(query, QUERY_ENCODED).into();
+    if let Cow::Owned(encoded) = encoded {
+        *query = encoded;
     }
 }
 
@@ -299,6 +171,7 @@ fn reject(origin: &RequestOrigin, error: &ApiError, no_store: bool) -> Rejected 
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::panic::AssertUnwindSafe;
 
     fn v2(path: &str, query: &str, headers: serde_json::Value) -> LambdaRequest {
         serde_json::from_value(json!({
@@ -369,28 +242,5 @@ mod tests {
             form_urlencoded::parse(q.as_bytes()).into_owned().collect()
         };
         assert_eq!(pairs(&encoded), pairs(raw));
-    }
-
-    #[test]
-    fn rejections_use_the_source_format() {
-        let v1 =
-            serde_json::to_value(reject(&RequestOrigin::ApiGatewayV1, &invalid(), false)).unwrap();
-        assert_eq!(v1["statusCode"], 400);
-        assert_eq!(
-            v1["multiValueHeaders"]["content-type"],
-            json!(["application/json"])
-        );
-        assert_eq!(
-            v1["body"],
-            json!({"detail": "Invalid HTTP request received."}).to_string()
-        );
-        let alb =
-            serde_json::to_value(reject(&RequestOrigin::Alb, &ApiError::UriTooLong, true)).unwrap();
-        assert_eq!(alb["statusCode"], 414);
-        assert_eq!(alb["statusDescription"], "414 URI Too Long");
-        assert_eq!(alb["headers"]["cache-control"], "no-store");
-        let v2 =
-            serde_json::to_value(reject(&RequestOrigin::ApiGatewayV2, &invalid(), false)).unwrap();
-        assert_eq!(v2["headers"]["content-type"], "application/json");
     }
 }

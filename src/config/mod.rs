@@ -22,8 +22,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::compress::CompressionSettings;
-use crate::cors::CorsSettings;
+mod env;
+
+use env::Env;
+
+use crate::web::{CompressionSettings, CorsSettings};
 
 /// How a table is keyed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +50,11 @@ impl KeyLayout {
 /// One database AgentOS would know by `db_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Database {
+    /// Matched against `?db_id=`.
     pub id: String,
+    /// The sessions table.
     pub table: String,
+    /// How the table is keyed.
     pub layout: KeyLayout,
     /// agno 3.x keeps runs in their own table, keyed by run id, queried by session id.
     pub runs_table: Option<String>,
@@ -59,20 +65,14 @@ pub struct Database {
 pub struct SecurityKey(String);
 
 impl SecurityKey {
+    /// The key requests must present.
     pub fn new(key: impl Into<String>) -> Self {
         SecurityKey(key.into())
     }
 
-    /// Compares in time that depends only on the lengths, not on where bytes differ.
+    /// Compares in time that does not depend on where the bytes differ.
     pub fn matches(&self, token: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), token.as_bytes());
-        let mut diff = a.len() ^ b.len();
-        for i in 0..a.len().max(b.len()) {
-            let x = a.get(i).copied().unwrap_or(0);
-            let y = b.get(i).copied().unwrap_or(0);
-            diff |= usize::from(x ^ y);
-        }
-        std::hint::black_box(diff) == 0
+        subtle::ConstantTimeEq::ct_eq(self.0.as_bytes(), token.as_bytes()).into()
     }
 }
 
@@ -86,7 +86,9 @@ impl fmt::Debug for SecurityKey {
 /// table gets a clear 503/504 instead of a Lambda timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DynamoSettings {
+    /// Timeout of one attempt (`DYNAMODB_TIMEOUT_MS`).
     pub attempt_timeout: Duration,
+    /// Attempts per request (`DYNAMODB_MAX_ATTEMPTS`).
     pub max_attempts: u32,
 }
 
@@ -99,14 +101,18 @@ impl Default for DynamoSettings {
     }
 }
 
+/// Every setting, read once at cold start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// In configuration order; the first is used when there is only one.
     pub databases: Vec<Database>,
+    /// The bearer token HTTP requests need (`OS_SECURITY_KEY`), if any.
     pub security_key: Option<SecurityKey>,
+    /// DynamoDB client limits.
     pub dynamodb: DynamoSettings,
     /// CORS, off unless configured.
     pub cors: Option<CorsSettings>,
+    /// Encodings offered, and from what size.
     pub compression: CompressionSettings,
     /// CloudWatch EMF namespace, or `None` for no metrics.
     pub metrics_namespace: Option<String>,
@@ -121,28 +127,28 @@ impl Default for Config {
     }
 }
 
+/// A setting that cannot be used, naming the variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(String);
 
 impl Config {
+    /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let databases = match get("SESSION_DATABASES") {
+        let env = Env::new(lookup);
+        let databases = match env.text("SESSION_DATABASES") {
             Some(list) => parse_databases(&list)?,
             None => vec![Database {
-                id: get("DB_ID").unwrap_or_else(|| "default".into()),
-                table: get("SESSION_TABLE").unwrap_or_else(|| "agno_sessions".into()),
-                layout: match get("SESSION_TABLE_LAYOUT") {
+                id: env.text("DB_ID").unwrap_or_else(|| "default".into()),
+                table: env
+                    .text("SESSION_TABLE")
+                    .unwrap_or_else(|| "agno_sessions".into()),
+                layout: match env.text("SESSION_TABLE_LAYOUT") {
                     Some(layout) => KeyLayout::parse(&layout).ok_or_else(|| {
                         ConfigError(format!(
                             "SESSION_TABLE_LAYOUT must be 'composite' or 'agno', not '{layout}'"
@@ -150,58 +156,33 @@ impl Config {
                     })?,
                     None => KeyLayout::Composite,
                 },
-                runs_table: get("SESSION_RUNS_TABLE"),
+                runs_table: env.text("SESSION_RUNS_TABLE"),
             }],
         };
-        let number = |name: &str, default: u64, min: u64| -> Result<u64, ConfigError> {
-            match get(name) {
-                None => Ok(default),
-                Some(v) => v.parse::<u64>().ok().filter(|n| *n >= min).ok_or_else(|| {
-                    ConfigError(format!("{name} must be a whole number >= {min}, not '{v}'"))
-                }),
-            }
-        };
-        let defaults = DynamoSettings::default();
-        let list = |name: &str| -> Option<Vec<String>> {
-            get(name).map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-        };
-        let cors = match list("CORS_ALLOW_ORIGINS") {
+        let cors = match env.list("CORS_ALLOW_ORIGINS") {
             Some(origins) if !origins.is_empty() => Some(CorsSettings {
                 allow_origins: origins,
-                allow_headers: list("CORS_ALLOW_HEADERS")
+                allow_headers: env
+                    .list("CORS_ALLOW_HEADERS")
                     .unwrap_or_else(|| vec!["authorization".into(), "if-none-match".into()])
                     .into_iter()
                     .map(|h| h.to_ascii_lowercase())
                     .collect(),
-                allow_credentials: match get("CORS_ALLOW_CREDENTIALS").as_deref() {
-                    None | Some("false") => false,
-                    Some("true") => true,
-                    Some(other) => {
-                        return Err(ConfigError(format!(
-                            "CORS_ALLOW_CREDENTIALS must be true or false, not '{other}'"
-                        )));
-                    }
-                },
-                max_age: number("CORS_MAX_AGE", 600, 0)? as u32,
+                allow_credentials: env.flag("CORS_ALLOW_CREDENTIALS", false)?,
+                max_age: env.number("CORS_MAX_AGE", 600u32, 0)?,
             }),
             _ => None,
         };
-        let compression = match get("COMPRESSION")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None => CompressionSettings::default(),
-            Some("off" | "none") => CompressionSettings {
+        let defaults = CompressionSettings::default();
+        let compression = match env.unless_off("COMPRESSION") {
+            None => defaults,
+            Some(None) => CompressionSettings {
                 gzip: false,
                 brotli: false,
-                ..CompressionSettings::default()
+                ..defaults
             },
-            Some(value) => {
+            Some(Some(value)) => {
+                let value = value.to_ascii_lowercase();
                 let tokens: Vec<&str> = value.split(',').map(str::trim).collect();
                 if let Some(bad) = tokens.iter().find(|t| !matches!(**t, "gzip" | "br")) {
                     return Err(ConfigError(format!(
@@ -211,49 +192,37 @@ impl Config {
                 CompressionSettings {
                     gzip: tokens.contains(&"gzip"),
                     brotli: tokens.contains(&"br"),
-                    ..CompressionSettings::default()
+                    ..defaults
                 }
             }
         };
         let compression = CompressionSettings {
-            min_bytes: number("COMPRESSION_MIN_BYTES", compression.min_bytes as u64, 0)? as usize,
+            min_bytes: usize::try_from(env.number(
+                "COMPRESSION_MIN_BYTES",
+                compression.min_bytes as u64,
+                0,
+            )?)
+            .map_err(|_| ConfigError("COMPRESSION_MIN_BYTES is too large".into()))?,
             ..compression
         };
-        let metrics_namespace = match get("METRICS_NAMESPACE") {
-            None => Some("AgnoSessions".to_owned()),
-            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "off" | "none") => None,
-            Some(v) => Some(v),
-        };
-        let detect_session_type = match get("DETECT_SESSION_TYPE")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "DETECT_SESSION_TYPE must be true or false, not '{other}'"
-                )));
-            }
-        };
+        let dynamodb = DynamoSettings::default();
         Ok(Config {
-            detect_session_type,
+            detect_session_type: env.flag("DETECT_SESSION_TYPE", false)?,
             cors,
             compression,
-            metrics_namespace,
+            metrics_namespace: env
+                .unless_off("METRICS_NAMESPACE")
+                .unwrap_or_else(|| Some("AgnoSessions".to_owned())),
             databases,
             // AgentOS disables authentication when the key is empty.
-            security_key: lookup("OS_SECURITY_KEY")
-                .filter(|k| !k.is_empty())
-                .map(SecurityKey),
+            security_key: env.raw("OS_SECURITY_KEY").map(SecurityKey),
             dynamodb: DynamoSettings {
-                attempt_timeout: Duration::from_millis(number(
+                attempt_timeout: Duration::from_millis(env.number(
                     "DYNAMODB_TIMEOUT_MS",
-                    defaults.attempt_timeout.as_millis() as u64,
+                    dynamodb.attempt_timeout.as_millis() as u64,
                     1,
                 )?),
-                max_attempts: number("DYNAMODB_MAX_ATTEMPTS", u64::from(defaults.max_attempts), 1)?
-                    as u32,
+                max_attempts: env.number("DYNAMODB_MAX_ATTEMPTS", dynamodb.max_attempts, 1)?,
             },
         })
     }
@@ -272,10 +241,13 @@ impl Config {
     }
 }
 
+/// AgentOS's `get_db` failures.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DatabaseError {
+    /// Several databases, and no `db_id`.
     #[error("The db_id query parameter is required when using multiple databases")]
     Required,
+    /// No database of that id.
     #[error("Database with id '{0}' not found")]
     Unknown(String),
 }
@@ -430,7 +402,7 @@ mod tests {
         assert!(
             config(&[
                 ("CORS_ALLOW_ORIGINS", "*"),
-                ("CORS_ALLOW_CREDENTIALS", "yes")
+                ("CORS_ALLOW_CREDENTIALS", "maybe")
             ])
             .is_err()
         );

@@ -9,7 +9,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::record::{Doc, Item, RecordError};
+use super::item::{Item, RecordError};
+use crate::session::Doc;
 
 struct Row {
     run_id: Option<String>,

@@ -1,0 +1,250 @@
+//! HTTP events, once converted: routing as FastAPI routes (path, method, bearer token,
+//! query parameters, in that order), then the session document or the error answer.
+//! Also `GET /openapi.json`.
+
+use std::borrow::Cow;
+
+use lambda_http::http::{Method, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+
+use super::answer;
+use crate::error::Error;
+use crate::operation::{App, access};
+use crate::session::{SessionRequest, SessionType};
+use crate::store::SessionStore;
+use crate::telemetry::RequestRecord;
+use crate::web;
+
+/// Answers one HTTP request, noting what it learned in `record`.
+pub(super) async fn handle<S: SessionStore>(
+    app: &App<S>,
+    request: &Request,
+    record: &mut RequestRecord,
+) -> Response<Body> {
+    record.source = "http";
+    let config = &app.config;
+    // CORS preflights are answered before routing, as by Starlette's middleware.
+    if let Some(cors) = &config.cors
+        && let Some(response) = web::cors_preflight(cors, request.method(), request.headers())
+    {
+        record.status = response.status().as_u16();
+        return response;
+    }
+
+    let mut response = match parse(app, request) {
+        Ok(Target::Session(query)) => {
+            record.session_id = Some(query.session_id.clone());
+            record.db_id = query.db_id.clone();
+            match app.get_session(&query).await {
+                Ok(found) => {
+                    record.item_bytes = Some(found.item_bytes);
+                    record.session_type = Some(found.session_type.as_str());
+                    document(app, request, found.body, record)
+                }
+                Err(error) => {
+                    record.error_type = Some(error.error_type());
+                    answer::error(&error)
+                }
+            }
+        }
+        Ok(Target::OpenApi) => document(app, request, OPENAPI.as_bytes().to_vec(), record),
+        Err(Reject::Redirect(location)) => answer::redirect(&location),
+        Err(Reject::Error(error)) => {
+            record.error_type = Some(error.error_type());
+            answer::error(&error)
+        }
+    };
+    answer::finish(config, request.headers(), &mut response);
+    record.status = response.status().as_u16();
+    record.response_bytes = body_len(response.body());
+    if request.method() == Method::HEAD {
+        // An answer to HEAD has no body.
+        let (parts, _) = response.into_parts();
+        return Response::from_parts(parts, Body::Empty);
+    }
+    response
+}
+
+/// The OpenAPI description of this endpoint, as AgentOS 2.1.10 describes it.
+const OPENAPI: &str = include_str!("../../openapi.json");
+
+/// A 200 JSON document (see [`web::document`]). REST APIs (v1) need binary media types
+/// configured to pass compressed bodies, so only HTTP APIs, Function URLs and ALBs get
+/// them.
+fn document<S>(
+    app: &App<S>,
+    request: &Request,
+    body: Vec<u8>,
+    record: &mut RequestRecord,
+) -> Response<Body> {
+    let binary_ok = !matches!(
+        request.request_context_ref(),
+        Some(RequestContext::ApiGatewayV1(_))
+    );
+    let (response, encoding) =
+        web::document(&app.config.compression, request.headers(), binary_ok, body);
+    record.encoding = encoding.map(web::Encoding::token);
+    response
+}
+
+fn body_len(body: &Body) -> usize {
+    match body {
+        Body::Text(t) => t.len(),
+        Body::Binary(b) => b.len(),
+        _ => 0,
+    }
+}
+
+enum Target {
+    Session(SessionRequest),
+    OpenApi,
+}
+
+enum Reject {
+    Error(Error),
+    /// Starlette redirects `/sessions/{id}/` to the path without the slash.
+    Redirect(String),
+}
+
+impl From<Error> for Reject {
+    fn from(error: Error) -> Self {
+        Reject::Error(error)
+    }
+}
+
+/// Route, method, bearer token, then query parameters: FastAPI's order.
+fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
+    let path = event_path(request);
+    if path == "/openapi.json" {
+        // Like FastAPI's own, the description needs no token.
+        return match *request.method() {
+            Method::GET => Ok(Target::OpenApi),
+            _ => Err(Error::MethodNotAllowed.into()),
+        };
+    }
+    let session_id = match session_id_in(&path) {
+        Some(id) => id,
+        None => {
+            // Starlette redirects a path with a trailing slash to the route without it.
+            return match path
+                .strip_suffix('/')
+                .filter(|p| session_id_in(p).is_some() || *p == "/sessions")
+            {
+                Some(without_slash) => Err(Reject::Redirect(absolute_url(request, without_slash))),
+                None => Err(Error::RouteNotFound.into()),
+            };
+        }
+    };
+    // FastAPI routes GET only: HEAD, like any other method, is 405.
+    if request.method() != Method::GET {
+        return Err(Error::MethodNotAllowed.into());
+    }
+    access::authorize(
+        app.config.security_key.as_ref(),
+        web::header_str(request.headers(), &header::AUTHORIZATION),
+    )?;
+
+    let (mut session_type, mut db_id, mut user_id) = (None, None, None);
+    for (name, value) in form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()) {
+        // A repeated parameter: the last one wins, as in FastAPI.
+        match name.as_ref() {
+            "type" => session_type = Some(value),
+            "db_id" => db_id = Some(value.into_owned()),
+            "user_id" => user_id = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    let session_type = match session_type {
+        None => None,
+        Some(value) => Some(
+            SessionType::parse(&value).ok_or_else(|| Error::InvalidType {
+                input: value.into_owned(),
+            })?,
+        ),
+    };
+    Ok(Target::Session(SessionRequest::new(
+        session_id,
+        session_type,
+        db_id,
+        user_id,
+    )))
+}
+
+/// The path as the client sent it (still percent-encoded), without an API Gateway
+/// stage prefix.
+fn event_path(request: &Request) -> Cow<'_, str> {
+    let raw = request.raw_http_path();
+    let path = if raw.is_empty() {
+        request.uri().path()
+    } else {
+        raw
+    };
+    let stage = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.as_deref(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.stage.as_deref(),
+        _ => None,
+    };
+    if let Some(stage) = stage.filter(|s| *s != "$default")
+        && let Some(rest) = path.strip_prefix('/').and_then(|p| p.strip_prefix(stage))
+        && rest.starts_with('/')
+        && session_id_in(path).is_none()
+    {
+        return Cow::Borrowed(rest);
+    }
+    Cow::Borrowed(path)
+}
+
+/// `/sessions/{session_id}`: one non-empty segment, percent-decoded as Starlette
+/// decodes paths (invalid UTF-8 becomes U+FFFD).
+fn session_id_in(path: &str) -> Option<String> {
+    let segment = path.strip_prefix("/sessions/")?;
+    if segment.is_empty() || segment.contains('/') {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+    // An encoded slash decodes into a path Starlette would route elsewhere.
+    (!decoded.contains('/')).then(|| decoded.into_owned())
+}
+
+/// The URL Starlette puts in a redirect: absolute when the request names its host,
+/// with the query kept.
+fn absolute_url(request: &Request, path: &str) -> String {
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let mut url = match text("host") {
+        Some(host) => format!(
+            "{}://{host}{path}",
+            text("x-forwarded-proto").unwrap_or("https")
+        ),
+        None => path.to_owned(),
+    };
+    if let Some(query) = request.uri().query() {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_are_one_decoded_segment() {
+        assert_eq!(session_id_in("/sessions/abc").as_deref(), Some("abc"));
+        assert_eq!(
+            session_id_in("/sessions/a%20b%2Bc+d").as_deref(),
+            Some("a b+c+d")
+        );
+        assert_eq!(
+            session_id_in("/sessions/caf%C3%A9").as_deref(),
+            Some("café")
+        );
+        assert_eq!(session_id_in("/sessions/%FF").as_deref(), Some("\u{FFFD}"));
+        assert_eq!(session_id_in("/sessions/"), None);
+        assert_eq!(session_id_in("/sessions/a/b"), None);
+        assert_eq!(session_id_in("/sessions/a%2Fb"), None);
+        assert_eq!(session_id_in("/session/a"), None);
+    }
+}

@@ -1,0 +1,125 @@
+//! The Lambda entry: a raw event in, the runtime's answer out. HTTP events from every
+//! source (API Gateway REST and HTTP APIs, Function URLs, ALB) are checked first
+//! (`guard`), converted by `lambda_http`, routed (`http`) and answered; direct
+//! invocations (`direct`) get the document or a function error. Nothing a hostile event
+//! carries can make it panic on the way.
+
+mod answer;
+mod direct;
+mod guard;
+mod http;
+
+use std::panic::AssertUnwindSafe;
+use std::time::Instant;
+
+use lambda_http::http::{HeaderMap, header};
+use lambda_http::request::{LambdaRequest, RequestContext, RequestOrigin};
+use lambda_http::{Adapter, Body, LambdaEvent, Request, RequestExt, Response, Service, service_fn};
+use serde::Serialize;
+
+pub use answer::SourceResponse;
+pub use direct::InvocationError;
+pub use guard::MAX_TARGET_BYTES;
+
+use crate::error::Error;
+use crate::operation::App;
+use crate::store::SessionStore;
+use crate::telemetry::{self, RequestRecord};
+
+/// What the runtime sends back: the handler's answer in the event source's format (or
+/// a direct invocation's document), or an HTTP event answered before conversion.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Output<T> {
+    /// Converted by `lambda_http` and answered by [`dispatch`].
+    Handled(T),
+    /// Refused before conversion (see `guard`).
+    Refused(Box<SourceResponse>),
+}
+
+/// Answers one invocation, as `main` runs it: HTTP events from every source and direct
+/// invocations.
+pub async fn handle_event<S: SessionStore>(
+    app: &App<S>,
+    event: LambdaEvent<LambdaRequest>,
+) -> Result<Output<impl Serialize + use<S>>, InvocationError> {
+    let LambdaEvent {
+        mut payload,
+        context,
+    } = event;
+    let origin = payload.request_origin();
+    if let Err(error) = guard::prepare(&mut payload) {
+        tracing::info!(status = error.status(), detail = %error, "HTTP event refused before routing");
+        return Ok(refuse(app, &payload, &origin, &error));
+    }
+    let mut adapter = Adapter::from(service_fn(|request| dispatch(app, request)));
+    // Kept to answer (with CORS) should the conversion panic after all.
+    let origin_header = guard::headers(&payload)
+        .and_then(|h| h.get(header::ORIGIN))
+        .cloned();
+    let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        adapter.call(LambdaEvent::new(payload, context))
+    }));
+    match call {
+        Ok(answer) => answer.await.map(Output::Handled),
+        Err(_) => {
+            tracing::error!("an HTTP event could not be converted into a request");
+            let mut headers = HeaderMap::new();
+            if let Some(value) = origin_header {
+                headers.insert(header::ORIGIN, value);
+            }
+            let mut response = answer::error(&guard::invalid());
+            answer::finish(&app.config, &headers, &mut response);
+            Ok(Output::Refused(Box::new(answer::in_source_format(
+                &origin, response,
+            ))))
+        }
+    }
+}
+
+fn refuse<S, T>(
+    app: &App<S>,
+    event: &LambdaRequest,
+    origin: &RequestOrigin,
+    error: &Error,
+) -> Output<T> {
+    let mut response = answer::error(error);
+    if let Some(headers) = guard::headers(event) {
+        answer::finish(&app.config, headers, &mut response);
+    }
+    Output::Refused(Box::new(answer::in_source_format(origin, response)))
+}
+
+/// One converted event: HTTP events get HTTP answers (errors included); a direct
+/// invocation gets the document as its result, or a function error. Each request is
+/// logged once, with its metrics.
+pub async fn dispatch<S: SessionStore>(
+    app: &App<S>,
+    request: Request,
+) -> Result<Response<Body>, InvocationError> {
+    let started = Instant::now();
+    let mut record = RequestRecord {
+        request_id: request
+            .lambda_context_ref()
+            .map(|c| c.request_id.clone())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    let result = if matches!(
+        request.request_context_ref(),
+        Some(RequestContext::PassThrough)
+    ) {
+        direct::handle(app, request.body(), &mut record)
+            .await
+            .map(|document| {
+                record.response_bytes = document.len();
+                // The runtime returns a pass-through body as the invocation's JSON result.
+                Response::new(Body::Text(document))
+            })
+    } else {
+        Ok(http::handle(app, &request, &mut record).await)
+    };
+    record.latency = started.elapsed();
+    telemetry::record(app.config.metrics_namespace.as_deref(), &record);
+    result
+}

@@ -1,0 +1,103 @@
+//! The one operation, independent of how it is invoked: find a session, check it is
+//! the caller's to see, render it.
+
+pub mod access;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::render::render;
+use crate::session::{SessionRequest, SessionType};
+use crate::store::{SessionStore, StoredSession, Unreadable};
+
+/// DynamoDB's limit on a partition key value. A longer id cannot be stored, so it is
+/// not found, without asking DynamoDB (which would answer a validation error).
+pub const MAX_SESSION_ID_BYTES: usize = 2048;
+
+/// A rendered session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The JSON document.
+    pub body: Vec<u8>,
+    /// Approximate size of the stored item, for metrics.
+    pub item_bytes: usize,
+    /// The type it was rendered as.
+    pub session_type: SessionType,
+}
+
+/// Configuration and store, built once per cold start.
+pub struct App<S> {
+    /// The settings every request reads.
+    pub config: Config,
+    /// Where sessions come from.
+    pub store: S,
+}
+
+impl<S: SessionStore> App<S> {
+    /// The service over `store`, configured by `config`.
+    pub fn new(config: Config, store: S) -> Self {
+        App { config, store }
+    }
+
+    /// AgentOS's `get_session_by_id`, from `get_db` to the rendered document.
+    pub async fn get_session(&self, request: &SessionRequest) -> Result<Found, Error> {
+        let database = self.config.database(request.db_id.as_deref())?;
+        // No type given: `agent`, as AgentOS 2.1.10; or, when configured, whatever type
+        // is stored (AgentOS 3.x).
+        let wanted = request
+            .session_type
+            .or((!self.config.detect_session_type).then_some(SessionType::Agent));
+        let not_found = || Error::SessionNotFound {
+            session_type: wanted,
+            session_id: request.session_id.clone(),
+        };
+        if request.session_id.is_empty() || request.session_id.len() > MAX_SESSION_ID_BYTES {
+            return Err(not_found());
+        }
+        let stored = self
+            .store
+            .find(database, &request.session_id, wanted)
+            .await?
+            .ok_or_else(not_found)?;
+
+        // As Agno's reader: the stored type must match, and a given user id must own it.
+        let corrupt = |problem: String| Error::CorruptSession {
+            session_id: request.session_id.clone(),
+            problem,
+        };
+        let session_type = match wanted {
+            Some(wanted) if stored.stored_type.as_deref() == Some(wanted.as_str()) => wanted,
+            Some(_) => return Err(not_found()),
+            None => detect_type(&stored).ok_or_else(|| {
+                corrupt(format!(
+                    "attribute 'session_type' is not agent, team or workflow: {:?}",
+                    stored.stored_type
+                ))
+            })?,
+        };
+        if let Some(user_id) = &request.user_id
+            && stored.owner.as_ref() != Some(user_id)
+        {
+            return Err(not_found());
+        }
+
+        let record = stored.content.map_err(|unreadable| match unreadable {
+            Unreadable::Corrupt(e) => corrupt(e.to_string()),
+            Unreadable::Store(e) => Error::Storage(e),
+        })?;
+        let body = render(&record, session_type).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Found {
+            body,
+            item_bytes: stored.item_bytes,
+            session_type,
+        })
+    }
+}
+
+/// agno 3.x's `detect_session_type`: the stored type, else the kind of id the item
+/// carries, else agent. `None` for a stored type Agno does not know.
+fn detect_type(stored: &StoredSession) -> Option<SessionType> {
+    match &stored.stored_type {
+        Some(stored_type) => SessionType::parse(stored_type),
+        None => Some(stored.implied_type.unwrap_or(SessionType::Agent)),
+    }
+}

@@ -1,0 +1,107 @@
+//! What a production HTTP API adds around a JSON document: conditional GET (`ETag`,
+//! `304`), compression, CORS.
+
+mod compress;
+mod conditional;
+mod cors;
+
+use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+
+pub use compress::{CompressionSettings, Encoding, compress};
+pub use conditional::etag;
+pub use cors::{CorsSettings, decorate as cors_decorate, preflight as cors_preflight};
+
+/// A 200 JSON document for a request with these headers: `ETag`, `304` for a matching
+/// `If-None-Match`, compression where the client accepts it and the event source
+/// carries binary bodies (`binary_ok`). Returns the encoding used, if any.
+pub fn document(
+    settings: &CompressionSettings,
+    request: &HeaderMap,
+    binary_ok: bool,
+    body: Vec<u8>,
+) -> (Response<Body>, Option<Encoding>) {
+    if let Some(tags) = header_str(request, &header::IF_NONE_MATCH)
+        && conditional::not_modified(tags, &body)
+    {
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        insert(
+            response.headers_mut(),
+            header::ETAG,
+            &conditional::etag(&body, None),
+        );
+        return (response, None);
+    }
+
+    let accept = header_str(request, &header::ACCEPT_ENCODING);
+    let encoding = compress::negotiate(settings, accept, body.len()).filter(|_| binary_ok);
+    let compressible = binary_ok && (settings.gzip || settings.brotli);
+    let etag = conditional::etag(&body, encoding.map(Encoding::token));
+
+    let (mut response, used) = match encoding.map(|e| (e, compress::compress(e, &body))) {
+        Some((encoding, Ok(compressed))) => {
+            let mut response = json_response(StatusCode::OK, Body::Binary(compressed));
+            insert(
+                response.headers_mut(),
+                header::CONTENT_ENCODING,
+                encoding.token(),
+            );
+            (response, Some(encoding))
+        }
+        _ => (json_response(StatusCode::OK, text_body(body)), None),
+    };
+    insert(response.headers_mut(), header::ETAG, &etag);
+    if compressible {
+        add_vary(response.headers_mut(), "Accept-Encoding");
+    }
+    (response, used)
+}
+
+/// A JSON answer with this status and body.
+pub fn json_response(status: StatusCode, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// JSON text as a text body, so every event source passes it as is (not base64).
+fn text_body(body: Vec<u8>) -> Body {
+    match String::from_utf8(body) {
+        Ok(text) => Body::Text(text),
+        Err(e) => Body::Binary(e.into_bytes()),
+    }
+}
+
+/// Adds a token to the one `Vary` header: API Gateway HTTP APIs keep a single value per
+/// header name, so a second `Vary` line would be lost.
+pub fn add_vary(headers: &mut HeaderMap, token: &str) {
+    let merged = match header_str(headers, &header::VARY) {
+        Some(existing)
+            if existing
+                .split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case(token)) =>
+        {
+            return;
+        }
+        Some(existing) => format!("{existing}, {token}"),
+        None => token.to_owned(),
+    };
+    insert(headers, header::VARY, &merged);
+}
+
+/// A header's value, when it is visible ASCII.
+pub fn header_str<'a>(headers: &'a HeaderMap, name: &header::HeaderName) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Sets a header, unless the value cannot be a header value.
+pub fn insert(headers: &mut HeaderMap, name: header::HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        headers.insert(name, value);
+    }
+}

@@ -11,9 +11,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use agno_session_lambda::SessionType;
-use agno_session_lambda::testing::decode;
-use agno_session_lambda::testing::item_from_json;
-use agno_session_lambda::testing::render;
+use agno_session_lambda::testing::{decode, item_from_json, render};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 fn cases() -> Vec<(String, SessionType, agno_session_lambda::testing::Item)> {

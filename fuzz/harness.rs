@@ -4,8 +4,7 @@
 //! an answer is not well-formed JSON. Any other panic inside is a bug found.
 
 use agno_session_lambda::SessionType;
-use agno_session_lambda::testing::render;
-use agno_session_lambda::testing::{Item, decode};
+use agno_session_lambda::testing::{Item, decode, render};
 use std::cell::Cell;
 
 use arbitrary::{Arbitrary, Unstructured};

@@ -4,12 +4,8 @@
 //! as the same session with its runs inside the item.
 
 use crate::common::{demo_database, dynamo_local, get, load_json, unique_table};
-use agno_session_lambda::App;
-use agno_session_lambda::Config;
-use agno_session_lambda::DynamoStore;
-use agno_session_lambda::testing::Item;
-use agno_session_lambda::testing::item_from_json;
-use agno_session_lambda::testing::{Database, KeyLayout};
+use agno_session_lambda::testing::{Database, Item, KeyLayout, item_from_json};
+use agno_session_lambda::{App, Config, DynamoStore};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 

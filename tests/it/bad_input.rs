@@ -6,11 +6,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::common::{Answer, Counting, Source, demo_database, dynamo_local, send, send_text};
-use agno_session_lambda::App;
-use agno_session_lambda::Config;
-use agno_session_lambda::DynamoStore;
-use agno_session_lambda::testing::KeyLayout;
-use agno_session_lambda::testing::MAX_SESSION_ID_BYTES;
+use agno_session_lambda::testing::{KeyLayout, MAX_SESSION_ID_BYTES};
+use agno_session_lambda::{App, Config, DynamoStore};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Value, json};

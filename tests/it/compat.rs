@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::common::{Answer, dynamo_local, http_v2_event, load_json, send, unique_table};
-use agno_session_lambda::testing::item_from_json;
-use agno_session_lambda::testing::{Database, KeyLayout};
+use agno_session_lambda::testing::{Database, KeyLayout, item_from_json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -7,11 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::proxy::{FaultProxy, Mode};
 use crate::common::{Answer, demo_database, dynamo_local, get};
-use agno_session_lambda::App;
-use agno_session_lambda::Config;
-use agno_session_lambda::DynamoStore;
-use agno_session_lambda::testing::{DynamoSettings, KeyLayout};
-use agno_session_lambda::testing::{client_config, operation_timeout};
+use agno_session_lambda::testing::{DynamoSettings, KeyLayout, client_config, operation_timeout};
+use agno_session_lambda::{App, Config, DynamoStore};
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use serde_json::json;

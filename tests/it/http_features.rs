@@ -4,11 +4,8 @@
 use std::io::Read;
 
 use crate::common::{app, demo_database, dynamo_local, get, http_v2_event, load_json, send};
-use agno_session_lambda::App;
-use agno_session_lambda::Config;
-use agno_session_lambda::DynamoStore;
-use agno_session_lambda::testing::CorsSettings;
-use agno_session_lambda::testing::KeyLayout;
+use agno_session_lambda::testing::{CorsSettings, KeyLayout};
+use agno_session_lambda::{App, Config, DynamoStore};
 use serde_json::{Value, json};
 
 const SEED_PATH: &str = "/sessions/6f6cfbfd-9643-479a-ae47-b8f32eb4d710";

@@ -1,9 +1,7 @@
 //! Rendering from stored items, no AWS involved.
 
 use agno_session_lambda::SessionType;
-use agno_session_lambda::testing::decode;
-use agno_session_lambda::testing::item_from_json;
-use agno_session_lambda::testing::render;
+use agno_session_lambda::testing::{decode, item_from_json, render};
 use serde_json::Value;
 
 fn load(path: &str) -> Value {

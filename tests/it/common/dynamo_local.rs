@@ -5,9 +5,7 @@
 
 use std::path::Path;
 
-use agno_session_lambda::testing::Item;
-use agno_session_lambda::testing::KeyLayout;
-use agno_session_lambda::testing::item_from_json;
+use agno_session_lambda::testing::{Item, KeyLayout, item_from_json};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{

@@ -6,11 +6,8 @@ pub mod proxy;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use agno_session_lambda::Config;
-use agno_session_lambda::InvocationError;
-use agno_session_lambda::handle_event;
 use agno_session_lambda::testing::{Database, KeyLayout, SecurityKey};
-use agno_session_lambda::{DynamoStore, SessionStore};
+use agno_session_lambda::{Config, DynamoStore, InvocationError, SessionStore, handle_event};
 use lambda_http::request::{LambdaRequest, RequestOrigin};
 use lambda_http::{Context, LambdaEvent};
 use serde_json::{Value, json};

@@ -23,8 +23,8 @@ pub use config::{Config, ConfigError};
 pub use entry::{InvocationError, Output, handle_event};
 pub use error::Error;
 pub use operation::App;
-pub use session::{SessionRequest, SessionType};
-pub use store::{DynamoStore, SessionStore, StoreError, StoredSession};
+pub use session::{Doc, Epoch, SessionRecord, SessionRequest, SessionType};
+pub use store::{DynamoStore, RecordError, SessionStore, StoreError, StoredSession, Unreadable};
 pub use telemetry::init as init_logging;
 
 /// Internals that tests, benchmarks and fuzz targets reach into. Not a stable API.
@@ -35,10 +35,7 @@ pub mod testing {
     pub use crate::operation::MAX_SESSION_ID_BYTES;
     pub use crate::render::python::json_dumps;
     pub use crate::render::render;
-    pub use crate::session::{Doc, Epoch, SessionRecord};
-    pub use crate::store::{
-        Item, RecordError, Unreadable, client_config, decode, item_from_json, operation_timeout,
-    };
+    pub use crate::store::{Item, client_config, decode, item_from_json, operation_timeout};
     pub use crate::telemetry::subscriber;
     pub use crate::web::{CompressionSettings, CorsSettings, Encoding, compress, etag};
 }

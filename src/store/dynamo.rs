@@ -24,7 +24,8 @@ pub struct DynamoStore {
 }
 
 impl DynamoStore {
-    /// Uses `client`'s configuration, with `GetItem` answers read by [`FastGetItem`].
+    /// Uses `client`'s configuration, with `GetItem` answers read by `serde_json`
+    /// (see `wire.rs`).
     pub fn new(client: Client) -> Self {
         let config = client
             .config()

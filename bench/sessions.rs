@@ -4,7 +4,7 @@
 //! (`", "` and `": "` separators, non-ASCII as `\uXXXX`). Messages carry id, content,
 //! role, created_at and metrics; runs carry tool calls and history replays.
 //!
-//! Shared by `benches/render.rs` and the bench driver (`bench/driver.rs`).
+//! Shared by `benches/render.rs` and the bench driver (`bench/driver/`).
 #![allow(dead_code)]
 
 use serde_json::{Value, json};

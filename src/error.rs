@@ -73,7 +73,7 @@ impl Error {
             Error::CorruptSession { .. } => 500,
             Error::Storage(StoreError::Throttled(_) | StoreError::Unavailable(_)) => 503,
             Error::Storage(StoreError::Timeout(_)) => 504,
-            Error::Storage(StoreError::Rejected(_)) => 500,
+            Error::Storage(StoreError::Rejected { .. }) => 500,
         }
     }
 
@@ -108,7 +108,7 @@ impl Error {
             Error::Storage(StoreError::Throttled(_) | StoreError::Unavailable(_)) => {
                 "StorageUnavailable"
             }
-            Error::Storage(StoreError::Rejected(_)) => "StorageError",
+            Error::Storage(StoreError::Rejected { .. }) => "StorageError",
         }
     }
 

@@ -20,7 +20,7 @@ mod telemetry;
 mod web;
 
 pub use config::{Config, ConfigError};
-pub use entry::{InvocationError, Output, handle_event};
+pub use entry::{InvocationError, Output, handle_event, run};
 pub use error::Error;
 pub use operation::App;
 pub use session::{Doc, Epoch, SessionRecord, SessionRequest, SessionType};
@@ -36,6 +36,6 @@ pub mod testing {
     pub use crate::render::python::json_dumps;
     pub use crate::render::render;
     pub use crate::store::{Item, client_config, decode, item_from_json, operation_timeout};
-    pub use crate::telemetry::subscriber;
+    pub use crate::telemetry::{log_filter, subscriber};
     pub use crate::web::{CompressionSettings, CorsSettings, Encoding, compress, etag};
 }

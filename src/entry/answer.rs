@@ -18,7 +18,11 @@ use crate::web;
 pub(super) fn error(error: &Error) -> Response<Body> {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status.is_server_error() {
-        tracing::error!(status = status.as_u16(), error = %error, "request failed");
+        let detail = match error {
+            Error::Storage(e) => e.log_detail(),
+            _ => None,
+        };
+        tracing::error!(status = status.as_u16(), error = %error, detail, "request failed");
     }
     let mut response = web::json_response(status, Body::Text(error.body().to_string()));
     let headers = response.headers_mut();

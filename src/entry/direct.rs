@@ -9,6 +9,9 @@
 use lambda_http::lambda_runtime::Diagnostic;
 use serde::Deserialize;
 
+use lambda_http::request::RequestOrigin;
+
+use super::guard::MAX_TARGET_BYTES;
 use crate::error::Error;
 use crate::operation::App;
 use crate::session::{SessionRequest, SessionType};
@@ -39,11 +42,24 @@ pub struct InvocationError {
     pub message: String,
 }
 
+/// The most of a message a function error carries: a caller's event can be megabytes,
+/// and parts of it may be quoted back.
+const MAX_MESSAGE_BYTES: usize = 2048;
+
 impl From<&Error> for InvocationError {
     fn from(error: &Error) -> Self {
+        let mut message = error.message();
+        if message.len() > MAX_MESSAGE_BYTES {
+            let mut end = MAX_MESSAGE_BYTES;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push('…');
+        }
         InvocationError {
             error_type: error.error_type(),
-            message: error.message(),
+            message,
         }
     }
 }
@@ -57,8 +73,18 @@ impl From<InvocationError> for Diagnostic {
     }
 }
 
+/// What the runtime layer puts in place of an event that is not JSON (see
+/// [`super::JsonEvents`]): a JSON string no caller sends.
+pub(super) const NOT_JSON: &[u8] = b"\"\\u0000agno-session-lambda: the event is not JSON\"";
+
 /// Reads a direct invocation event.
 fn parse(event: &[u8]) -> Result<SessionRequest, Error> {
+    if event == NOT_JSON {
+        return Err(Error::InvalidRequest(
+            "the event is empty or not JSON: expected an HTTP event or {\"session_id\": \"...\"}"
+                .into(),
+        ));
+    }
     let event: DirectEvent = serde_json::from_slice(event).map_err(|e| {
         Error::InvalidRequest(format!(
             "expected an HTTP event or {{\"session_id\": \"...\", \"type\": \"agent|team|workflow\", \
@@ -67,6 +93,13 @@ fn parse(event: &[u8]) -> Result<SessionRequest, Error> {
     })?;
     if event.session_id.is_empty() {
         return Err(Error::InvalidRequest("session_id must not be empty".into()));
+    }
+    // No stored session can have a longer id (DynamoDB keys hold 2048 bytes), and an id
+    // this long is not echoed into errors or logs.
+    if event.session_id.len() > MAX_TARGET_BYTES {
+        return Err(Error::InvalidRequest(format!(
+            "session_id must not be longer than {MAX_TARGET_BYTES} bytes"
+        )));
     }
     let session_type = match event.session_type.as_deref() {
         None => None,
@@ -90,30 +123,65 @@ pub(super) async fn handle<S: SessionStore>(
     record: &mut RequestRecord,
 ) -> Result<String, InvocationError> {
     record.source = "invoke";
-    match answer(app, event, record).await {
-        Ok(document) => {
-            record.status = 200;
-            Ok(document)
-        }
-        Err(error) => {
-            record.error_type = Some(error.error_type());
-            record.status = error.status();
-            Err(InvocationError::from(&error))
-        }
-    }
+    let outcome = match parse(event) {
+        Ok(request) => answer(app, &request, record).await,
+        Err(error) => match unreadable_http_event(app, event, record) {
+            Some(answer) => return Ok(answer),
+            None => Err(error),
+        },
+    };
+    outcome.map_err(|error| {
+        record.error_type = Some(error.error_type());
+        record.status = error.status();
+        InvocationError::from(&error)
+    })
+}
+
+/// An HTTP event that `lambda_http` could not read (a header value that is not a
+/// string, a control character in a header, a field of the wrong type) arrives here as
+/// a pass-through event. It gets the HTTP answer the guard gives unreadable events,
+/// 400 in the event source's format, not a function error.
+fn unreadable_http_event<S>(
+    app: &App<S>,
+    event: &[u8],
+    record: &mut RequestRecord,
+) -> Option<String> {
+    let event: serde_json::Value = serde_json::from_slice(event).ok()?;
+    let fields = event.as_object()?;
+    let context = fields.get("requestContext");
+    let origin = if context.and_then(|c| c.get("elb")).is_some() {
+        RequestOrigin::Alb
+    } else if fields.contains_key("rawPath")
+        || fields.contains_key("routeKey")
+        || context.and_then(|c| c.get("http")).is_some()
+    {
+        RequestOrigin::ApiGatewayV2
+    } else if fields.contains_key("httpMethod") {
+        RequestOrigin::ApiGatewayV1
+    } else {
+        return None;
+    };
+    let error = super::guard::invalid();
+    tracing::info!(status = error.status(), detail = %error, "HTTP event refused before routing");
+    let mut response = super::answer::error(&error);
+    super::answer::finish(&app.config, &Default::default(), &mut response);
+    record.source = "http";
+    record.status = error.status();
+    record.error_type = Some(error.error_type());
+    serde_json::to_string(&super::answer::in_source_format(&origin, response)).ok()
 }
 
 async fn answer<S: SessionStore>(
     app: &App<S>,
-    event: &[u8],
+    request: &SessionRequest,
     record: &mut RequestRecord,
 ) -> Result<String, Error> {
-    let request = parse(event)?;
     record.session_id = Some(request.session_id.clone());
     record.db_id = request.db_id.clone();
-    let found = app.get_session(&request).await?;
+    let found = app.get_session(request).await?;
     record.item_bytes = Some(found.item_bytes);
     record.session_type = Some(found.session_type.as_str());
+    record.status = 200;
     String::from_utf8(found.body).map_err(|_| Error::CorruptSession {
         session_id: request.session_id.clone(),
         problem: "the rendered document is not UTF-8".into(),

@@ -19,7 +19,9 @@
 //! should a future `lambda_http` add a panic this check does not know of.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
+use lambda_http::aws_lambda_events::query_map::QueryMap;
 use lambda_http::http::{HeaderMap, header};
 use lambda_http::request::LambdaRequest;
 
@@ -50,6 +52,8 @@ pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
     match event {
         LambdaRequest::ApiGatewayV2(ag) => {
             ag.body = None;
+            without_empty_lists(&mut ag.query_string_parameters);
+            one_query_v2(&mut ag.raw_query_string, &ag.query_string_parameters)?;
             if let Some(query) = &mut ag.raw_query_string {
                 encode_query(query);
             }
@@ -62,6 +66,12 @@ pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
         }
         LambdaRequest::ApiGatewayV1(ag) => {
             ag.body = None;
+            without_empty_lists(&mut ag.multi_value_query_string_parameters);
+            without_empty_lists(&mut ag.query_string_parameters);
+            one_query(
+                &ag.multi_value_query_string_parameters,
+                &ag.query_string_parameters,
+            )?;
             let query = query_string(
                 &ag.multi_value_query_string_parameters,
                 &ag.query_string_parameters,
@@ -74,6 +84,12 @@ pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
         }
         LambdaRequest::Alb(alb) => {
             alb.body = None;
+            without_empty_lists(&mut alb.multi_value_query_string_parameters);
+            without_empty_lists(&mut alb.query_string_parameters);
+            one_query(
+                &alb.multi_value_query_string_parameters,
+                &alb.query_string_parameters,
+            )?;
             let query = query_string(
                 &alb.multi_value_query_string_parameters,
                 &alb.query_string_parameters,
@@ -84,6 +100,95 @@ pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
         }
         _ => Ok(()),
     }
+}
+
+/// The parameters that decide what is read and whose it is.
+const DECIDING: [&str; 3] = ["user_id", "type", "db_id"];
+
+/// Drops names with no value (`"user_id": []`): `QueryMap`'s iterator indexes the first
+/// value of every name, and panics on an empty list.
+fn without_empty_lists(map: &mut QueryMap) {
+    if map.is_empty() {
+        return;
+    }
+    // The map's names are reachable only through that iterator, or its serialized form.
+    let Ok(serde_json::Value::Object(names)) = serde_json::to_value(&*map) else {
+        return;
+    };
+    if names
+        .values()
+        .all(|values| values.as_array().is_none_or(|v| !v.is_empty()))
+    {
+        return;
+    }
+    let kept: HashMap<String, Vec<String>> = names
+        .into_iter()
+        .filter_map(|(name, values)| {
+            let values: Vec<String> = serde_json::from_value(values).ok()?;
+            (!values.is_empty()).then_some((name, values))
+        })
+        .collect();
+    *map = QueryMap::from(kept);
+}
+
+/// REST APIs and ALBs send a query twice, as a multi-value and a last-value map;
+/// `lambda_http` reads the first when present. A forged event whose maps disagree on a
+/// deciding parameter is refused, so no reading of it can widen access.
+fn one_query(multi: &QueryMap, single: &QueryMap) -> Result<(), Error> {
+    if multi.is_empty() || single.is_empty() {
+        return Ok(());
+    }
+    for name in DECIDING {
+        let last = multi.all(name).and_then(|values| values.last().copied());
+        if last != single.first(name) {
+            return Err(invalid());
+        }
+    }
+    Ok(())
+}
+
+/// HTTP APIs send `rawQueryString`, which the service reads, and a decoded map, which
+/// `lambda_http` exposes when the raw string is absent. Without a raw string the map
+/// becomes it; with both, they must agree on the deciding parameters.
+fn one_query_v2(raw: &mut Option<String>, map: &QueryMap) -> Result<(), Error> {
+    if map.is_empty() {
+        return Ok(());
+    }
+    let Some(query) = raw.as_deref().filter(|q| !q.is_empty()) else {
+        *raw = Some(map.to_query_string());
+        return Ok(());
+    };
+    for name in DECIDING {
+        // The map joins repeated values with commas (and `query_map` splits them again).
+        let from_map = map.all(name).map(|values| values.join(","));
+        let values = |plus_is_space: bool| -> Option<String> {
+            let found: Vec<String> = query
+                .split('&')
+                .filter_map(|pair| {
+                    let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                    (decode(key, true) == name).then(|| decode(value, plus_is_space))
+                })
+                .collect();
+            (!found.is_empty()).then(|| found.join(","))
+        };
+        if from_map != values(true) && from_map != values(false) {
+            return Err(invalid());
+        }
+    }
+    Ok(())
+}
+
+/// Percent-decodes a query component (`+` as a space, as form decoding reads it, or as
+/// itself, as API Gateway may leave it).
+fn decode(text: &str, plus_is_space: bool) -> String {
+    let text = if plus_is_space {
+        Cow::Owned(text.replace('+', " "))
+    } else {
+        Cow::Borrowed(text)
+    };
+    percent_encoding::percent_decode_str(&text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn check_size(path: &str, query: &str) -> Result<(), Error> {
@@ -99,10 +204,7 @@ fn host(headers: &HeaderMap) -> Option<&str> {
 
 /// `QueryMap::to_query_string` of the map `lambda_http` puts into the URI: always
 /// form-encoded, so only its length matters here.
-fn query_string(
-    multi: &lambda_http::aws_lambda_events::query_map::QueryMap,
-    single: &lambda_http::aws_lambda_events::query_map::QueryMap,
-) -> String {
+fn query_string(multi: &QueryMap, single: &QueryMap) -> String {
     if !multi.is_empty() {
         multi.to_query_string()
     } else {

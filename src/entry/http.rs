@@ -140,10 +140,13 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
     if request.method() != Method::GET {
         return Err(Error::MethodNotAllowed.into());
     }
-    access::authorize(
-        app.config.security_key.as_ref(),
-        web::header_str(request.headers(), &header::AUTHORIZATION),
-    )?;
+    // Starlette reads header bytes as Latin-1: a token with other bytes is a token (a
+    // wrong one), not a missing header.
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|value| latin1(value.as_bytes()));
+    access::authorize(app.config.security_key.as_ref(), authorization.as_deref())?;
 
     let (mut session_type, mut db_id, mut user_id) = (None, None, None);
     for (name, value) in form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()) {
@@ -169,6 +172,14 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
         db_id,
         user_id,
     )))
+}
+
+/// Bytes read as Latin-1, as Starlette decodes header values.
+fn latin1(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.is_ascii() => Cow::Borrowed(text),
+        _ => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
+    }
 }
 
 /// The path as the client sent it (still percent-encoded), without an API Gateway

@@ -55,11 +55,22 @@ impl<S: SessionStore> App<S> {
         }
         let stored = self
             .store
-            .find(database, &request.session_id, wanted)
+            .find(
+                database,
+                &request.session_id,
+                wanted,
+                request.user_id.as_deref(),
+            )
             .await?
             .ok_or_else(not_found)?;
 
-        // As Agno's reader: the stored type must match, and a given user id must own it.
+        // As Agno's reader: a given user id must own it, and the stored type must match.
+        // Ownership comes first: nothing about another user's session is revealed.
+        if let Some(user_id) = &request.user_id
+            && stored.owner.as_ref() != Some(user_id)
+        {
+            return Err(not_found());
+        }
         let corrupt = |problem: String| Error::CorruptSession {
             session_id: request.session_id.clone(),
             problem,
@@ -67,18 +78,11 @@ impl<S: SessionStore> App<S> {
         let session_type = match wanted {
             Some(wanted) if stored.stored_type.as_deref() == Some(wanted.as_str()) => wanted,
             Some(_) => return Err(not_found()),
+            // The stored value is not quoted: it is stored content.
             None => detect_type(&stored).ok_or_else(|| {
-                corrupt(format!(
-                    "attribute 'session_type' is not agent, team or workflow: {:?}",
-                    stored.stored_type
-                ))
+                corrupt("attribute 'session_type' is not agent, team or workflow".into())
             })?,
         };
-        if let Some(user_id) = &request.user_id
-            && stored.owner.as_ref() != Some(user_id)
-        {
-            return Err(not_found());
-        }
 
         let record = stored.content.map_err(|unreadable| match unreadable {
             Unreadable::Corrupt(e) => corrupt(e.to_string()),

@@ -104,9 +104,11 @@ impl SessionStore for DynamoStore {
         database: &Database,
         session_id: &str,
         session_type: Option<SessionType>,
+        owner: Option<&str>,
     ) -> Result<Option<StoredSession>, StoreError> {
         // The runs table (agno 3.x) is read alongside, not after: one round trip.
-        let (item, rows) = tokio::join!(self.get_item(database, session_id, session_type), async {
+        let item = self.get_item(database, session_id, session_type, owner);
+        let (item, rows) = tokio::join!(item, async {
             match &database.runs_table {
                 Some(table) => Some(self.get_runs(database, table, session_id).await),
                 None => None,
@@ -122,42 +124,84 @@ impl DynamoStore {
         database: &Database,
         session_id: &str,
         session_type: Option<SessionType>,
+        owner: Option<&str>,
     ) -> Result<Option<Item>, StoreError> {
-        let id = AttributeValue::S(session_id.to_owned());
-        match (database.layout, session_type) {
-            (KeyLayout::Composite, None) => {
+        // The sort key to read, on a composite table.
+        let sort_key = match (database.layout, session_type, owner) {
+            (KeyLayout::Composite, None, Some(owner)) => {
+                // Several types may share the id: the owner's, else the first by sort key.
+                match self.owned_sort_key(database, session_id, owner).await? {
+                    Some(sort_key) => Some(sort_key),
+                    None => return Ok(None),
+                }
+            }
+            (KeyLayout::Composite, None, None) => {
                 // Whichever type is stored under the id: the first by sort key.
                 let output = self
                     .client
                     .query()
                     .table_name(&database.table)
                     .key_condition_expression("session_id = :id")
-                    .expression_attribute_values(":id", id)
+                    .expression_attribute_values(":id", AttributeValue::S(session_id.to_owned()))
                     .limit(1)
                     .send()
                     .await
                     .map_err(|e| classify(e, database, &database.table))?;
-                Ok(output.items.and_then(|items| items.into_iter().next()))
+                return Ok(output.items.and_then(|items| items.into_iter().next()));
             }
-            (layout, session_type) => {
-                let mut request = self
-                    .client
-                    .get_item()
-                    .table_name(&database.table)
-                    .key("session_id", id);
-                if let (KeyLayout::Composite, Some(session_type)) = (layout, session_type) {
-                    request = request.key(
-                        "session_type",
-                        AttributeValue::S(session_type.as_str().to_owned()),
-                    );
-                }
-                let output = request
-                    .send()
-                    .await
-                    .map_err(|e| classify(e, database, &database.table))?;
-                Ok(output.item)
-            }
+            (KeyLayout::Composite, Some(session_type), _) => Some(session_type.as_str().to_owned()),
+            (KeyLayout::Agno, _, _) => None,
+        };
+        let mut request = self
+            .client
+            .get_item()
+            .table_name(&database.table)
+            .key("session_id", AttributeValue::S(session_id.to_owned()));
+        if let Some(sort_key) = sort_key {
+            request = request.key("session_type", AttributeValue::S(sort_key));
         }
+        let output = request
+            .send()
+            .await
+            .map_err(|e| classify(e, database, &database.table))?;
+        Ok(output.item)
+    }
+
+    /// On a composite table, the sort key of the session stored under `session_id` that
+    /// `owner` owns, else the first one; `None` when there is none. Reads only keys and
+    /// owners (at most one small item per type).
+    async fn owned_sort_key(
+        &self,
+        database: &Database,
+        session_id: &str,
+        owner: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&database.table)
+            .key_condition_expression("session_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(session_id.to_owned()))
+            .projection_expression("#t, #u")
+            .expression_attribute_names("#t", "session_type")
+            .expression_attribute_names("#u", "user_id")
+            .send()
+            .await
+            .map_err(|e| classify(e, database, &database.table))?;
+        let mut keys: Vec<(String, bool)> = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|mut item| {
+                let owned = matches!(item.get("user_id"), Some(AttributeValue::S(u)) if u == owner);
+                match item.remove("session_type") {
+                    Some(AttributeValue::S(sort_key)) => Some((sort_key, owned)),
+                    _ => None,
+                }
+            })
+            .collect();
+        let chosen = keys.iter().position(|(_, owned)| *owned).unwrap_or(0);
+        Ok((chosen < keys.len()).then(|| keys.swap_remove(chosen).0))
     }
 
     async fn get_runs(
@@ -186,9 +230,10 @@ impl DynamoStore {
                 return Ok(rows);
             }
         }
-        Err(StoreError::Rejected(format!(
-            "session '{session_id}' has more than {MAX_RUN_PAGES} pages of runs in table '{runs_table}'"
-        )))
+        Err(StoreError::Rejected {
+            advice: format!("the session has more than {MAX_RUN_PAGES} pages of runs"),
+            detail: format!("runs table '{runs_table}'"),
+        })
     }
 }
 
@@ -228,21 +273,31 @@ fn classify<E: ProvideErrorMetadata>(
                 | "RequestLimitExceeded" => {
                     StoreError::Throttled(format!("{code} on table '{table}'"))
                 }
-                "ResourceNotFoundException" => {
-                    StoreError::Rejected(format!("table '{table}' does not exist"))
-                }
+                "ResourceNotFoundException" => StoreError::Rejected {
+                    advice: "the table does not exist; check SESSION_TABLE or SESSION_DATABASES"
+                        .into(),
+                    detail: format!("table '{table}' does not exist"),
+                },
+                // A GetItem with one key too few, or one too many.
                 "ValidationException"
-                    if message.contains("key element does not match the schema") =>
+                    if message.contains("key element does not match the schema")
+                        || message.contains("number of conditions on the keys is invalid") =>
                 {
                     let hint = match database.layout {
                         KeyLayout::Composite => "agno",
                         KeyLayout::Agno => "composite",
                     };
-                    StoreError::Rejected(format!(
-                        "the key of table '{table}' is not the {:?} layout configured for database '{}'; \
-                         configure the '{hint}' layout",
-                        database.layout, database.id
-                    ))
+                    StoreError::Rejected {
+                        advice: format!(
+                            "the table's key is not the configured layout; set \
+                             SESSION_TABLE_LAYOUT (or the layout in SESSION_DATABASES) to '{hint}'"
+                        ),
+                        detail: format!(
+                            "the key of table '{table}' is not the {:?} layout configured for \
+                             database '{}'",
+                            database.layout, database.id
+                        ),
+                    }
                 }
                 _ if status.as_u16() == 429 => {
                     StoreError::Throttled(format!("{code} on table '{table}'"))
@@ -250,7 +305,14 @@ fn classify<E: ProvideErrorMetadata>(
                 _ if status.is_server_error() => {
                     StoreError::Unavailable(format!("{code} on table '{table}'"))
                 }
-                _ => StoreError::Rejected(format!("{code} on table '{table}': {message}")),
+                "AccessDeniedException" => StoreError::Rejected {
+                    advice: "the function may not read the table; check its IAM policy".into(),
+                    detail: format!("{code} on table '{table}': {message}"),
+                },
+                _ => StoreError::Rejected {
+                    advice: format!("{code}; the function's log has DynamoDB's message"),
+                    detail: format!("{code} on table '{table}': {message}"),
+                },
             }
         }
         _ => StoreError::Unavailable(format!("request to DynamoDB for table '{table}' failed")),

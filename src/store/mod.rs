@@ -19,14 +19,16 @@ use crate::session::{SessionRecord, SessionType};
 /// Reads stored sessions.
 pub trait SessionStore: Send + Sync {
     /// The session stored for `session_id` (and `session_type`, where the table's key
-    /// has it; `None` takes whichever type is stored), with its runs (agno 3.x's runs
-    /// table merged in), or `None`. Tables keyed on the id alone may return a session
-    /// of another type: the caller checks.
+    /// has it; `None` takes whichever type is stored, `owner`'s first where several
+    /// share the id), with its runs (agno 3.x's runs table merged in), or `None`. Tables
+    /// keyed on the id alone may return a session of another type or owner: the caller
+    /// checks.
     fn find(
         &self,
         database: &Database,
         session_id: &str,
         session_type: Option<SessionType>,
+        owner: Option<&str>,
     ) -> impl Future<Output = Result<Option<StoredSession>, StoreError>> + Send;
 }
 
@@ -96,6 +98,22 @@ pub enum StoreError {
     #[error("The session store is unavailable: {0}")]
     Unavailable(String),
     /// The store refused the request: missing table, wrong key layout, no permission.
-    #[error("The session store rejected the request: {0}")]
-    Rejected(String),
+    /// The answer says what to change; the log also gets the table and DynamoDB's words.
+    #[error("The session store rejected the request: {advice}")]
+    Rejected {
+        /// What to change, for the answer.
+        advice: String,
+        /// The table and DynamoDB's error, for the log only.
+        detail: String,
+    },
+}
+
+impl StoreError {
+    /// What the log gets beyond the answer's text.
+    pub fn log_detail(&self) -> Option<&str> {
+        match self {
+            StoreError::Rejected { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
 }

@@ -21,12 +21,19 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{Error, Output};
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata, OrchestratorError};
 use aws_smithy_runtime_api::client::ser_de::{DeserializeResponse, SharedResponseDeserializer};
+use aws_smithy_types::body::SdkBody;
 use serde::Deserialize;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
 use super::item::Item;
 
-/// Installs [`GetItemReader`] for `GetItem` answers with status 200.
+/// The most of an answer read from DynamoDB. An item holds at most 400 KB and a Query
+/// page 1 MB, which JSON escaping makes at most six times larger: anything longer is
+/// not DynamoDB's answer, and is cut off rather than read into memory.
+pub(super) const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
+/// Caps every answer's body at [`MAX_ANSWER_BYTES`], and installs [`GetItemReader`] for
+/// `GetItem` answers with status 200.
 #[derive(Debug, Default)]
 pub(super) struct FastGetItem;
 
@@ -41,6 +48,18 @@ impl Intercept for FastGetItem {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        let declared = context
+            .response()
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_ANSWER_BYTES as u64) {
+            return Err("the answer is larger than any DynamoDB answer can be".into());
+        }
+        // Without a length (chunked), the body stops with an error at the cap.
+        let body = std::mem::replace(context.response_mut().body_mut(), SdkBody::taken());
+        *context.response_mut().body_mut() =
+            SdkBody::from_body_1_x(http_body_util::Limited::new(body, MAX_ANSWER_BYTES));
         let is_get_item = cfg
             .load::<Metadata>()
             .is_some_and(|m| m.name() == "GetItem");

@@ -1,5 +1,6 @@
 //! Logs: JSON lines, level from `AWS_LAMBDA_LOG_LEVEL` (Lambda's setting) or `RUST_LOG`,
-//! INFO by default. Built here so tests can capture exactly what `main` would log.
+//! INFO by default, other crates capped at WARN. Built here so tests can capture exactly
+//! what `main` would log.
 //!
 //! What is logged at INFO and above: the configuration at cold start (databases, and
 //! whether a key is set, never the key), rejected events (status and reason), and
@@ -7,16 +8,38 @@
 //! never a stored value). Never a bearer token, a request's headers, or session content.
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-/// The level filter `main` uses.
+/// The level filter `main` uses: the level set by `AWS_LAMBDA_LOG_LEVEL` (Lambda's
+/// setting) or `RUST_LOG`.
 fn filter_from_env() -> EnvFilter {
-    std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .ok()
-        .map(|level| EnvFilter::new(level.to_lowercase()))
-        .unwrap_or_else(|| {
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
-        })
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok();
+    filter(level.as_deref())
+}
+
+/// This crate's events at `level` (Lambda's names: TRACE, DEBUG, INFO, WARN, ERROR,
+/// FATAL; INFO when unset or unknown), every other crate's at WARN at most: at DEBUG and
+/// TRACE the runtime logs whole events (the `Authorization` header with them) and the
+/// SDK logs DynamoDB's answers (session content), which no log may carry.
+pub fn filter(level: Option<&str>) -> EnvFilter {
+    let ours = match level.map(|l| l.trim().to_ascii_lowercase()).as_deref() {
+        Some("trace") => LevelFilter::TRACE,
+        Some("debug") => LevelFilter::DEBUG,
+        Some("warn" | "warning") => LevelFilter::WARN,
+        Some("error" | "fatal") => LevelFilter::ERROR,
+        Some("off") => LevelFilter::OFF,
+        _ => LevelFilter::INFO,
+    };
+    let others = ours.min(LevelFilter::WARN);
+    // The runtime logs every function error at ERROR, with its message: a session that
+    // is not found is a normal answer (the request line has it), and the message may
+    // quote the caller's event. Panics are logged by the hook `init` installs.
+    EnvFilter::new(format!(
+        "{others},agno_session_lambda={ours},bootstrap={ours},lambda_runtime::layers::panic=off"
+    ))
 }
 
 /// The subscriber `main` installs, writing to `writer`.

@@ -6,7 +6,7 @@ mod metrics;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use logs::{init, subscriber};
+pub use logs::{filter as log_filter, init, subscriber};
 
 /// What is known about one answered request.
 #[derive(Debug, Clone, Default)]

@@ -21,23 +21,23 @@ pub fn document(
     binary_ok: bool,
     body: Vec<u8>,
 ) -> (Response<Body>, Option<Encoding>) {
-    if let Some(tags) = header_str(request, &header::IF_NONE_MATCH)
-        && conditional::not_modified(tags, &body)
-    {
-        let mut response = Response::new(Body::Empty);
-        *response.status_mut() = StatusCode::NOT_MODIFIED;
-        insert(
-            response.headers_mut(),
-            header::ETAG,
-            &conditional::etag(&body, None),
-        );
-        return (response, None);
-    }
-
     let accept = header_str(request, &header::ACCEPT_ENCODING);
     let encoding = compress::negotiate(settings, accept, body.len()).filter(|_| binary_ok);
     let compressible = binary_ok && (settings.gzip || settings.brotli);
     let etag = conditional::etag(&body, encoding.map(Encoding::token));
+
+    if let Some(tags) = header_str(request, &header::IF_NONE_MATCH)
+        && conditional::not_modified(tags, &body)
+    {
+        // The tag and `Vary` of the representation a 200 would have sent.
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        insert(response.headers_mut(), header::ETAG, &etag);
+        if compressible {
+            add_vary(response.headers_mut(), "Accept-Encoding");
+        }
+        return (response, None);
+    }
 
     let (mut response, used) = match encoding.map(|e| (e, compress::compress(e, &body))) {
         Some((encoding, Ok(compressed))) => {

@@ -210,3 +210,86 @@ async fn type_detection_when_configured() {
         );
     }
 }
+
+/// With type detection, ownership is decided first: another user's session answers 404
+/// whatever its stored type, and no error quotes a stored value. On a composite table
+/// where one id is stored under two types for two users, each user gets their own.
+#[tokio::test]
+async fn type_detection_decides_ownership_first() {
+    let client = dynamo_local::client(&dynamo_local::endpoint());
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    let item = |pairs: &[(&str, &str)]| -> Item {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), s(v))).collect()
+    };
+
+    // An id-keyed table (Agno's layout): one item, of a type Agno does not know.
+    let agno = unique_table("detect-agno");
+    dynamo_local::create_table(&client, &agno, KeyLayout::Agno).await;
+    let odd = [
+        ("session_id", "odd-type"),
+        ("session_type", "gizmo-7f3"),
+        ("user_id", "A"),
+    ];
+    dynamo_local::put_item(&client, &agno, item(&odd)).await;
+    let detecting = app(
+        vec![Database {
+            id: "db".into(),
+            table: agno,
+            layout: KeyLayout::Agno,
+            runs_table: None,
+        }],
+        true,
+    );
+    let answer = get(&detecting, "/sessions/odd-type", "user_id=B", &[]).await;
+    assert_eq!(
+        (answer.status, answer.json()),
+        (
+            404,
+            json!({"detail": "Session with id 'odd-type' not found"})
+        )
+    );
+    for query in ["", "user_id=A"] {
+        let answer = get(&detecting, "/sessions/odd-type", query, &[]).await;
+        assert_eq!(answer.status, 500, "{query}: {}", answer.text);
+        assert!(!answer.text.contains("gizmo"), "{query}: {}", answer.text);
+    }
+
+    // A composite table: "dup" is A's agent session and B's team session.
+    let composite = unique_table("detect-composite");
+    dynamo_local::create_table(&client, &composite, KeyLayout::Composite).await;
+    let agent = [
+        ("session_id", "dup"),
+        ("session_type", "agent"),
+        ("user_id", "A"),
+        ("agent_id", "agent-of-a"),
+    ];
+    let team = [
+        ("session_id", "dup"),
+        ("session_type", "team"),
+        ("user_id", "B"),
+        ("team_id", "team-of-b"),
+    ];
+    dynamo_local::put_item(&client, &composite, item(&agent)).await;
+    dynamo_local::put_item(&client, &composite, item(&team)).await;
+    let detecting = app(
+        vec![Database {
+            id: "db".into(),
+            table: composite,
+            layout: KeyLayout::Composite,
+            runs_table: None,
+        }],
+        true,
+    );
+    for (query, field, value) in [
+        ("user_id=B", "team_id", "team-of-b"),
+        ("user_id=A", "agent_id", "agent-of-a"),
+        // No user: the first type by sort key, as before.
+        ("", "agent_id", "agent-of-a"),
+    ] {
+        let answer = get(&detecting, "/sessions/dup", query, &[]).await;
+        assert_eq!(answer.status, 200, "{query}: {}", answer.text);
+        assert_eq!(answer.json()[field], value, "{query}");
+    }
+    let answer = get(&detecting, "/sessions/dup", "user_id=C", &[]).await;
+    assert_eq!(answer.status, 404, "{}", answer.text);
+}

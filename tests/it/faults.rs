@@ -220,15 +220,97 @@ async fn unreachable_dynamodb_is_503_and_other_rejections_are_500() {
     // A request DynamoDB refuses for good (not retryable): 500, no Retry-After.
     let proxy = FaultProxy::start(&dynamo_local::endpoint()).await;
     let app = app_via(&proxy.url()).await;
-    for kind in ["AccessDeniedException", "ResourceNotFoundException"] {
+    for (kind, advice) in [
+        ("AccessDeniedException", "IAM policy"),
+        ("ResourceNotFoundException", "SESSION_TABLE"),
+        ("ValidationException", "log"),
+    ] {
         proxy.set_mode(Mode::Error(400, kind)).await;
         let (answer, _) = timed_get(&app).await;
         assert_eq!(answer.status, 500, "{kind}: {}", answer.text);
         assert_eq!(answer.header("retry-after"), None, "{kind}");
         assert_eq!(proxy.take_requests(), 1, "{kind}: not retried");
+        // What to change, not the table's name or DynamoDB's own message.
+        let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+        assert!(detail.contains(advice), "{kind}: {detail}");
+        assert!(!detail.contains("table '"), "{kind}: {detail}");
+        assert!(
+            !detail.contains("injected by the test proxy"),
+            "{kind}: {detail}"
+        );
     }
     proxy.set_mode(Mode::Garbage).await;
     let (answer, _) = timed_get(&app).await;
     assert_retryable(&answer, 503, "unreadable answer", "garbage");
     assert_eq!(answer.json(), json!({"detail": answer.json()["detail"]}));
+}
+
+/// An "answer" far larger than any DynamoDB answer (400 MB, streamed with its length
+/// declared, or in chunks) is cut off, not read into memory: 503 within the time bound,
+/// and the process's memory does not grow by the answer's size.
+#[tokio::test]
+async fn oversized_answers_are_cut_off() {
+    let proxy = FaultProxy::start(&dynamo_local::endpoint()).await;
+    let app = app_via(&proxy.url()).await;
+    for declared in [true, false] {
+        proxy
+            .set_mode(Mode::Huge(400 * 1024 * 1024, declared))
+            .await;
+        let before = rss_kib();
+        let (answer, elapsed) = timed_get(&app).await;
+        let grown = rss_kib().saturating_sub(before);
+        println!(
+            "declared {declared}: {} in {elapsed:?}, RSS +{grown} KiB",
+            answer.status
+        );
+        assert_retryable(
+            &answer,
+            503,
+            "unreadable answer",
+            &format!("declared {declared}"),
+        );
+        assert!(elapsed < bound(), "declared {declared}: {elapsed:?}");
+        // At most the cap (16 MiB) per attempt is held, never the 400 MB.
+        assert!(
+            grown < 100 * 1024,
+            "declared {declared}: RSS grew {grown} KiB"
+        );
+        proxy.set_mode(Mode::Forward).await;
+        let (answer, _) = timed_get(&app).await;
+        assert_eq!(
+            answer.status, 200,
+            "after an oversized answer: {}",
+            answer.text
+        );
+    }
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// A table whose key is not the configured layout: a 500 that says what to change,
+/// without the table's name or DynamoDB's message (the log has both).
+#[tokio::test]
+async fn a_layout_mismatch_says_what_to_change() {
+    let mut database = demo_database("demo", KeyLayout::Agno).await;
+    database.layout = KeyLayout::Composite;
+    let app = crate::common::app(vec![database.clone()], None);
+    let logs = crate::common::LogCapture::default();
+    let guard = logs.install("error");
+    let answer = get(&app, &format!("/sessions/{SEED}"), "type=agent", &[]).await;
+    drop(guard);
+    assert_eq!(answer.status, 500, "{}", answer.text);
+    let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("SESSION_TABLE_LAYOUT") && detail.contains("'agno'"),
+        "{detail}"
+    );
+    assert!(!detail.contains(&database.table), "{detail}");
+    assert!(logs.text().contains(&database.table), "{}", logs.text());
 }

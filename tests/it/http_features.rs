@@ -99,6 +99,19 @@ async fn compression_when_accepted() {
     )
     .await;
     assert_eq!(revalidated.status, 304);
+    // ...and the 304 names the representation a 200 would have sent: the compressed
+    // variant's tag, and `Vary`, so caches keep the variants apart.
+    assert_eq!(revalidated.header("etag"), gzip.header("etag"));
+    assert_eq!(revalidated.header("vary"), Some("Accept-Encoding"));
+    let plain_revalidated = get(
+        &app,
+        SEED_PATH,
+        "",
+        &[("if-none-match", gzip.header("etag").unwrap())],
+    )
+    .await;
+    assert_eq!(plain_revalidated.status, 304);
+    assert_eq!(plain_revalidated.header("etag"), plain.header("etag"));
 
     // REST API (v1) events are not compressed: they would need binary media types.
     let mut v1 = load_json("events/apigw-rest-v1.json");

@@ -156,6 +156,14 @@ async fn hostile_events_through_the_real_runtime_loop() {
     );
     base64["body"] = json!("!!not base64!!");
     base64["isBase64Encoded"] = json!(true);
+    let bearer = [("authorization", format!("Bearer {KEY}"))];
+    let bearer: Vec<(&str, &str)> = bearer.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let rest_with_query = |multi: Value, single: Value| {
+        let mut event = Source::RestApi.event("GET", &seed, "", &bearer);
+        event["multiValueQueryStringParameters"] = multi;
+        event["queryStringParameters"] = single;
+        event.to_string()
+    };
     let mut no_context = Source::RestApi.event("GET", &seed, "", &[]);
     no_context.as_object_mut().unwrap().remove("requestContext");
     let events: Vec<(String, Expect)> = vec![
@@ -165,7 +173,39 @@ async fn hostile_events_through_the_real_runtime_loop() {
         ("\"just a string\"".into(), Expect::Error("InvalidRequest")),
         ("42".into(), Expect::Error("InvalidRequest")),
         ("{}".into(), Expect::Error("InvalidRequest")),
-        (no_context.to_string(), Expect::Error("InvalidRequest")),
+        // An HTTP event lambda_http cannot read: the HTTP answer for unreadable events.
+        (no_context.to_string(), Expect::Status(400)),
+        // Not JSON at all: the runtime's own deserializer would fail before the handler.
+        (String::new(), Expect::Error("InvalidRequest")),
+        ("not json".into(), Expect::Error("InvalidRequest")),
+        ("{\"session_id\": ".into(), Expect::Error("InvalidRequest")),
+        // A name with no value in a REST API's multi-value map made QueryMap panic.
+        (
+            rest_with_query(json!({"user_id": []}), Value::Null),
+            Expect::Status(200),
+        ),
+        (
+            rest_with_query(json!({"a": [], "type": ["team"]}), Value::Null),
+            Expect::Status(404),
+        ),
+        // One query, read one way: maps that disagree on who asks are refused...
+        (
+            rest_with_query(
+                json!({"user_id": ["someone-else"]}),
+                json!({"user_id": "123"}),
+            ),
+            Expect::Status(400),
+        ),
+        // ...and an HTTP API event's map is the query when the raw string is missing.
+        (
+            {
+                let mut event = Source::HttpApi.event("GET", &seed, "", &bearer);
+                event.as_object_mut().unwrap().remove("rawQueryString");
+                event["queryStringParameters"] = json!({"user_id": "someone-else"});
+                event.to_string()
+            },
+            Expect::Status(404),
+        ),
         (
             http(Source::HttpApi, &seed, "user_id=1 2|\"3\"", &[]),
             Expect::Status(404),
@@ -296,6 +336,63 @@ async fn hostile_events_through_the_real_runtime_loop() {
     );
 }
 
+/// The real binary at every log level Lambda offers: no line holds the key, a token, or
+/// session content (at TRACE the runtime would log whole events and the SDK DynamoDB's
+/// answers), and a session that is not found is not logged as an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_log_level_carries_a_secret() {
+    let database = demo_database("demo", KeyLayout::Composite).await;
+    let seed = format!("/sessions/{SEED}");
+    for level in ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] {
+        let mut function = Function::start_logging(&database.table, true, level).await;
+        let outcomes = function
+            .invoke_all([
+                http(Source::HttpApi, &seed, "", &[]),
+                Source::RestApi
+                    .event(
+                        "GET",
+                        &seed,
+                        "",
+                        &[("authorization", "Bearer wrong-token-77a1")],
+                    )
+                    .to_string(),
+                json!({"session_id": SEED}).to_string(),
+                json!({"session_id": "no-such-session-4e1"}).to_string(),
+                "not json".to_owned(),
+            ])
+            .await;
+        assert!(
+            matches!(&outcomes[0], Outcome::Response(b) if b["statusCode"] == 200),
+            "{level}: {outcomes:?}"
+        );
+        assert!(
+            matches!(&outcomes[1], Outcome::Response(b) if b["statusCode"] == 401),
+            "{level}: {outcomes:?}"
+        );
+        assert!(
+            matches!(&outcomes[3], Outcome::Error(b) if b["errorType"] == "SessionNotFound"),
+            "{level}: {outcomes:?}"
+        );
+        function.child.start_kill().unwrap();
+        function.child.wait().await.unwrap();
+        function.server.abort();
+        let (stdout, stderr) = function.output().await;
+        let log = format!("{stdout}{stderr}");
+        println!("{level}: {} lines", log.lines().count());
+        for secret in [KEY, "wrong-token-77a1", "Bearer", "Digimon", "What tools"] {
+            assert!(
+                !log.contains(secret),
+                "{level}: the log holds {secret:?}:\n{log}"
+            );
+        }
+        assert!(
+            !log.lines()
+                .any(|l| l.contains("ERROR") && l.contains("no-such-session-4e1")),
+            "{level}: a session not found is logged as an error:\n{log}"
+        );
+    }
+}
+
 /// The `bootstrap` binary, started as Lambda starts it, against a Runtime API served
 /// here.
 struct Function {
@@ -310,6 +407,11 @@ struct Function {
 
 impl Function {
     async fn start(table: &str, unique_trace_ids: bool) -> Function {
+        Function::start_logging(table, unique_trace_ids, "INFO").await
+    }
+
+    /// As [`Function::start`], with `AWS_LAMBDA_LOG_LEVEL` at `log_level`.
+    async fn start_logging(table: &str, unique_trace_ids: bool, log_level: &str) -> Function {
         let (outcomes_tx, outcomes) = mpsc::unbounded_channel();
         let api = Arc::new(RuntimeApi {
             events: Mutex::new(VecDeque::new()),
@@ -345,7 +447,7 @@ impl Function {
             .env("SESSION_TABLE_LAYOUT", "composite")
             .env("DB_ID", "demo")
             .env("OS_SECURITY_KEY", KEY)
-            .env("AWS_LAMBDA_LOG_LEVEL", "INFO")
+            .env("AWS_LAMBDA_LOG_LEVEL", log_level)
             .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -12,13 +12,12 @@ const KEY: &str = "k3y-Vq8xZ2-do-not-log";
 const SECRET: &str = "SESSION-SECRET-91c2";
 
 /// A request with the key, a wrong token, a 500 on a corrupt item, a refused event and
-/// a direct invocation: the INFO log names statuses, sessions and problems, and holds
-/// neither the key, nor a token, nor anything stored in a session.
+/// a direct invocation, at every log level from TRACE to ERROR: the log names statuses,
+/// sessions and problems, and holds neither the key, nor a token, nor anything stored
+/// in a session (at DEBUG and TRACE the SDK would log DynamoDB's answers: other crates
+/// are capped at WARN).
 #[tokio::test]
 async fn logs_hold_no_key_token_or_session_content() {
-    let logs = LogCapture::default();
-    let _guard = logs.install("info");
-
     let database = demo_database("demo", KeyLayout::Composite).await;
     let client = dynamo_local::client(&dynamo_local::endpoint());
     let corrupt = [
@@ -42,59 +41,67 @@ async fn logs_hold_no_key_token_or_session_content() {
     let bearer = format!("Bearer {KEY}");
     let seed = format!("/sessions/{SEED}");
 
-    let ok = get(&app, &seed, "", &[("authorization", &bearer)]).await;
-    assert_eq!(ok.status, 200, "{}", ok.text);
-    // The answer itself holds session content (the log must not).
-    assert!(ok.text.contains("Digimon"));
-    let wrong = get(
-        &app,
-        &seed,
-        "",
-        &[("authorization", "Bearer wrong-token-5150")],
-    )
-    .await;
-    assert_eq!(wrong.status, 401);
-    let failed = get(
-        &app,
-        "/sessions/corrupt-1",
-        "",
-        &[("authorization", &bearer)],
-    )
-    .await;
-    assert_eq!(failed.status, 500, "{}", failed.text);
-    assert!(!failed.text.contains(SECRET), "{}", failed.text);
-    let event = Source::HttpApi.event(
-        "GET",
-        &seed,
-        "",
-        &[("authorization", &bearer), ("host", "bad host")],
-    );
-    assert_eq!(send(&app, &event).await.unwrap().status, 400);
-    let direct = send(&app, &json!({"session_id": "corrupt-1", "user_id": SECRET})).await;
-    assert_eq!(direct.unwrap_err().error_type, "CorruptSession");
+    for level in ["trace", "debug", "info", "warn", "error"] {
+        let logs = LogCapture::default();
+        let guard = logs.install(level);
+        let ok = get(&app, &seed, "", &[("authorization", &bearer)]).await;
+        assert_eq!(ok.status, 200, "{}", ok.text);
+        // The answer itself holds session content (the log must not).
+        assert!(ok.text.contains("Digimon"));
+        let wrong = get(
+            &app,
+            &seed,
+            "",
+            &[("authorization", "Bearer wrong-token-5150")],
+        )
+        .await;
+        assert_eq!(wrong.status, 401);
+        let failed = get(
+            &app,
+            "/sessions/corrupt-1",
+            "",
+            &[("authorization", &bearer)],
+        )
+        .await;
+        assert_eq!(failed.status, 500, "{}", failed.text);
+        assert!(!failed.text.contains(SECRET), "{}", failed.text);
+        let event = Source::HttpApi.event(
+            "GET",
+            &seed,
+            "",
+            &[("authorization", &bearer), ("host", "bad host")],
+        );
+        assert_eq!(send(&app, &event).await.unwrap().status, 400);
+        let direct = send(&app, &json!({"session_id": "corrupt-1", "user_id": SECRET})).await;
+        assert_eq!(direct.unwrap_err().error_type, "CorruptSession");
+        drop(guard);
 
-    let text = logs.text();
-    println!("{text}");
-    for line in text.lines() {
-        let line: serde_json::Value = serde_json::from_str(line).expect("JSON log lines");
-        assert!(line["level"].is_string(), "{line}");
-    }
-    // The 500 is logged, with the key of the item.
-    assert!(
-        text.lines()
-            .any(|l| l.contains("\"ERROR\"") && l.contains("'corrupt-1'")),
-        "{text}"
-    );
-    for secret in [
-        KEY,
-        "wrong-token-5150",
-        "Bearer",
-        "authorization",
-        SECRET,
-        "Digimon",
-        "What tools do you have?",
-    ] {
-        assert!(!text.contains(secret), "the log holds {secret:?}: {text}");
+        let text = logs.text();
+        println!("{level}: {} lines", text.lines().count());
+        for line in text.lines() {
+            let line: serde_json::Value = serde_json::from_str(line).expect("JSON log lines");
+            assert!(line["level"].is_string(), "{line}");
+        }
+        // The 500 is logged at every level, with the key of the item.
+        assert!(
+            text.lines()
+                .any(|l| l.contains("\"ERROR\"") && l.contains("'corrupt-1'")),
+            "{level}: {text}"
+        );
+        for secret in [
+            KEY,
+            "wrong-token-5150",
+            "Bearer",
+            "authorization",
+            SECRET,
+            "Digimon",
+            "What tools do you have?",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{level}: the log holds {secret:?}: {text}"
+            );
+        }
     }
 }
 
@@ -244,4 +251,90 @@ fn iam_allows_only_get_item() {
     // No managed policy that grants more (DynamoDBCrudPolicy, DynamoDBReadPolicy, …).
     assert!(!template.contains("DynamoDBCrudPolicy") && !template.contains("DynamoDBReadPolicy"));
     assert!(!template.contains("Action: \"*\"") && !template.contains("Action: '*'"));
+}
+
+/// A token with bytes outside ASCII is a token, read as Starlette reads header bytes
+/// (Latin-1): wrong, not missing, as AgentOS answers.
+#[tokio::test]
+async fn non_ascii_tokens_are_wrong_not_missing() {
+    let app = app(
+        vec![demo_database("demo", KeyLayout::Agno).await],
+        Some(KEY),
+    );
+    let seed = format!("/sessions/{SEED}");
+    for token in ["Bearer caf\u{e9}", "Bearer \u{1F511}", "Bearer k3y-\u{e9}"] {
+        let answer = get(&app, &seed, "", &[("authorization", token)]).await;
+        assert_eq!(
+            (answer.status, answer.json()),
+            (401, json!({"detail": "Invalid authentication token"})),
+            "{token}"
+        );
+    }
+}
+
+/// One query, read one way: an HTTP API event's decoded map must agree with its raw
+/// query string on `user_id`, `type` and `db_id`, or the event is refused; agreeing
+/// events (repeated values joined by commas, as API Gateway joins them) are answered.
+#[tokio::test]
+async fn query_maps_that_disagree_never_widen_access() {
+    let app = app(vec![demo_database("demo", KeyLayout::Agno).await], None);
+    let seed = format!("/sessions/{SEED}");
+    let event = |raw: &str, map: serde_json::Value| {
+        let mut event = Source::HttpApi.event("GET", &seed, raw, &[]);
+        event["queryStringParameters"] = map;
+        event
+    };
+    for (raw, map, status) in [
+        ("user_id=123", json!({"user_id": "123"}), 200),
+        ("user_id=1&user_id=123", json!({"user_id": "1,123"}), 200),
+        ("user_id=a+b", json!({"user_id": "a b"}), 404),
+        ("user_id=a+b", json!({"user_id": "a+b"}), 404),
+        ("", json!({"user_id": "someone-else"}), 404),
+        ("user_id=123", json!({"user_id": "someone-else"}), 400),
+        ("user_id=123", json!({}), 200),
+        ("user_id=123", json!({"other": "x"}), 400),
+        ("type=team", json!({"type": "agent"}), 400),
+    ] {
+        let answer = send(&app, &event(raw, map.clone())).await.unwrap();
+        assert_eq!(answer.status, status, "{raw} {map}: {}", answer.text);
+    }
+    // REST API: the last-value map must be the multi-value map's last values.
+    for (multi, single, status) in [
+        (
+            json!({"user_id": ["x", "123"]}),
+            json!({"user_id": "123"}),
+            200,
+        ),
+        (json!({"user_id": ["123"]}), json!({"user_id": "x"}), 400),
+        (json!({"user_id": []}), serde_json::Value::Null, 200),
+    ] {
+        let mut event = Source::RestApi.event("GET", &seed, "", &[]);
+        event["multiValueQueryStringParameters"] = multi.clone();
+        event["queryStringParameters"] = single.clone();
+        let answer = send(&app, &event).await.unwrap();
+        assert_eq!(answer.status, status, "{multi} {single}: {}", answer.text);
+    }
+}
+
+/// A direct invocation is not bounded by a URL: a 5 MB session id is refused without
+/// being echoed into the error or the log, and no error message is longer than 2 KiB
+/// plus an ellipsis, whatever the event quotes.
+#[tokio::test]
+async fn huge_direct_events_are_not_echoed() {
+    let logs = LogCapture::default();
+    let _guard = logs.install("trace");
+    let app = app(vec![demo_database("demo", KeyLayout::Agno).await], None);
+    let huge = "x".repeat(5 * 1024 * 1024);
+    for event in [
+        json!({"session_id": huge}),
+        json!({"session_id": "s", "type": huge}),
+        json!({ huge.as_str(): 1 }),
+    ] {
+        let error = send(&app, &event).await.unwrap_err();
+        assert_eq!(error.error_type, "InvalidRequest");
+        assert!(error.message.len() <= 2048 + 3, "{}", error.message.len());
+    }
+    let text = logs.text();
+    assert!(text.len() < 64 * 1024, "the log holds {} bytes", text.len());
+    assert!(!text.contains(&"x".repeat(4096)));
 }

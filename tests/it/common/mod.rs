@@ -240,11 +240,14 @@ impl<S: SessionStore> SessionStore for Counting<S> {
         database: &Database,
         session_id: &str,
         session_type: Option<agno_session_lambda::SessionType>,
+        owner: Option<&str>,
     ) -> Result<Option<agno_session_lambda::StoredSession>, agno_session_lambda::StoreError> {
         // One for the item, one more for a runs table (agno 3.x), read alongside.
         let reads = if database.runs_table.is_some() { 2 } else { 1 };
         self.calls.fetch_add(reads, Ordering::SeqCst);
-        self.inner.find(database, session_id, session_type).await
+        self.inner
+            .find(database, session_id, session_type, owner)
+            .await
     }
 }
 
@@ -369,7 +372,7 @@ impl LogCapture {
     pub fn install(&self, level: &str) -> tracing::subscriber::DefaultGuard {
         let writer = self.clone();
         let subscriber = agno_session_lambda::testing::subscriber(
-            tracing_subscriber::EnvFilter::new(level),
+            agno_session_lambda::testing::log_filter(Some(level)),
             move || writer.clone(),
         );
         tracing::subscriber::set_default(subscriber)

@@ -28,6 +28,9 @@ pub enum Mode {
     Error(u16, &'static str),
     /// Answer 200 with a body that is not DynamoDB's JSON.
     Garbage,
+    /// Answer 200 and stream this many bytes of one endless JSON string, with the
+    /// length declared up front or (`false`) in chunks.
+    Huge(usize, bool),
 }
 
 pub struct FaultProxy {
@@ -156,6 +159,39 @@ async fn handle(
             client
                 .write_all(answer(200, "<html>not json").as_bytes())
                 .await?;
+        }
+        Mode::Huge(bytes, declared) => {
+            let framing = if declared {
+                format!("Content-Length: {bytes}")
+            } else {
+                "Transfer-Encoding: chunked".to_owned()
+            };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n\
+                 x-amzn-RequestId: PROXY\r\n{framing}\r\n\r\n{{\"Item\":{{\"a\":{{\"S\":\""
+            );
+            client.write_all(head.as_bytes()).await?;
+            let block = vec![b'x'; 64 * 1024];
+            let mut sent = 0;
+            // The client hangs up once it has read enough: that ends the stream.
+            while sent < bytes {
+                let result = if declared {
+                    client.write_all(&block).await
+                } else {
+                    let size = format!("{:x}\r\n", block.len());
+                    match client.write_all(size.as_bytes()).await {
+                        Ok(()) => match client.write_all(&block).await {
+                            Ok(()) => client.write_all(b"\r\n").await,
+                            Err(e) => Err(e),
+                        },
+                        Err(e) => Err(e),
+                    }
+                };
+                if result.is_err() {
+                    return Ok(());
+                }
+                sent += block.len();
+            }
         }
     }
     client.shutdown().await

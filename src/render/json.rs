@@ -41,12 +41,15 @@ pub fn is_object(raw: &RawValue) -> bool {
     raw.get().starts_with('{')
 }
 
-/// An integer field of an Agno model (pydantic `int`): integers as they are, and floats
-/// with no fractional part as integers, as pydantic's lax mode accepts them.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// An integer field of an Agno model (pydantic `int`): integers as they are (Python's
+/// are unbounded: digits beyond 64 bits are kept as written), and floats with no
+/// fractional part as integers, as pydantic's lax mode accepts them.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Int {
     Signed(i64),
     Unsigned(u64),
+    /// An integer literal too large for 64 bits, as stored.
+    Big(Box<str>),
 }
 
 impl Default for Int {
@@ -64,22 +67,36 @@ impl Int {
 impl<'de> Deserialize<'de> for Int {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        match serde_json::Number::deserialize(deserializer)? {
-            n if n.is_i64() => Ok(Int::Signed(n.as_i64().unwrap_or_default())),
-            n if n.is_u64() => Ok(Int::Unsigned(n.as_u64().unwrap_or_default())),
-            n => match n.as_f64() {
-                Some(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(Int::Signed(f as i64)),
-                _ => Err(D::Error::custom(format!("expected an integer, found {n}"))),
-            },
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        let text = raw.get();
+        if let Ok(i) = text.parse::<i64>() {
+            return Ok(Int::Signed(i));
+        }
+        if let Ok(u) = text.parse::<u64>() {
+            return Ok(Int::Unsigned(u));
+        }
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(Int::Big(text.into()));
+        }
+        match text.parse::<f64>() {
+            Ok(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(Int::Signed(f as i64)),
+            _ => Err(D::Error::custom("expected an integer")),
         }
     }
 }
 
 impl Serialize for Int {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match *self {
-            Int::Signed(i) => serializer.serialize_i64(i),
-            Int::Unsigned(u) => serializer.serialize_u64(u),
+        match self {
+            Int::Signed(i) => serializer.serialize_i64(*i),
+            Int::Unsigned(u) => serializer.serialize_u64(*u),
+            Int::Big(digits) => {
+                use serde::ser::Error;
+                RawValue::from_string(digits.to_string())
+                    .map_err(S::Error::custom)?
+                    .serialize(serializer)
+            }
         }
     }
 }
@@ -89,8 +106,72 @@ impl Serialize for Int {
 pub struct RawObject<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'a> RawObject<'a> {
+    /// The value of `key`: the last one, where the key is repeated, as Python's
+    /// `json.loads` keeps it.
     pub fn get(&self, key: &str) -> Option<&'a RawValue> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+}
+
+/// The document as Python's `json.loads` reads it where an object repeats a key: one
+/// entry, at the first one's place, with the last one's value (serde's derived readers
+/// refuse repeated fields). `None` when nothing is repeated.
+pub fn without_duplicate_keys(text: &str) -> Result<Option<String>, serde_json::Error> {
+    let raw: &RawValue = serde_json::from_str(text)?;
+    let mut out = String::with_capacity(text.len());
+    Ok(write_deduplicated(raw, &mut out)?.then_some(out))
+}
+
+/// Writes `raw` without repeated keys; whether any were dropped.
+fn write_deduplicated(raw: &RawValue, out: &mut String) -> Result<bool, serde_json::Error> {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let object: RawObject = serde_json::from_str(text)?;
+            let mut index = std::collections::HashMap::with_capacity(object.0.len());
+            let mut entries: Vec<(Cow<str>, &RawValue)> = Vec::with_capacity(object.0.len());
+            let mut changed = false;
+            for (key, value) in object.0 {
+                match index.get(&key) {
+                    Some(&at) => {
+                        entries[at] = (key, value);
+                        changed = true;
+                    }
+                    None => {
+                        index.insert(key.clone(), entries.len());
+                        entries.push((key, value));
+                    }
+                }
+            }
+            out.push('{');
+            for (i, (key, value)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(key)?);
+                out.push(':');
+                changed |= write_deduplicated(value, out)?;
+            }
+            out.push('}');
+            Ok(changed)
+        }
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(text)?;
+            let mut changed = false;
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                changed |= write_deduplicated(item, out)?;
+            }
+            out.push(']');
+            Ok(changed)
+        }
+        _ => {
+            out.push_str(text);
+            Ok(false)
+        }
     }
 }
 
@@ -150,6 +231,26 @@ mod tests {
         let big: Int = serde_json::from_str("18446744073709551615").unwrap();
         assert_eq!(big, Int::Unsigned(u64::MAX));
         assert!(serde_json::from_str::<Int>("2.5").is_err());
+        let huge: Int = serde_json::from_str("99999999999999999999").unwrap();
+        assert_eq!(huge, Int::Big("99999999999999999999".into()));
+        assert_eq!(
+            serde_json::to_string(&huge).unwrap(),
+            "99999999999999999999"
+        );
+        assert!(serde_json::from_str::<Int>("1e20").is_err());
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_last_value_at_the_first_place() {
+        let text = r#"{"a": 1, "b": {"x": 1, "x": [2, {"y": 1, "y": 3}]}, "a": 4}"#;
+        assert_eq!(
+            without_duplicate_keys(text).unwrap().as_deref(),
+            Some(r#"{"a":4,"b":{"x":[2,{"y":3}]}}"#)
+        );
+        assert_eq!(
+            without_duplicate_keys(r#"{"a": [1, {"b": 2}]}"#).unwrap(),
+            None
+        );
         assert!(serde_json::from_str::<Int>(r#""2""#).is_err());
     }
 }

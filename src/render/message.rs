@@ -190,17 +190,17 @@ fn none_or_empty(value: &Option<&RawValue>) -> bool {
 impl MessageMetrics<'_> {
     fn is_empty(&self) -> bool {
         [
-            self.input_tokens,
-            self.output_tokens,
-            self.total_tokens,
-            self.audio_input_tokens,
-            self.audio_output_tokens,
-            self.audio_total_tokens,
-            self.cache_read_tokens,
-            self.cache_write_tokens,
-            self.reasoning_tokens,
+            &self.input_tokens,
+            &self.output_tokens,
+            &self.total_tokens,
+            &self.audio_input_tokens,
+            &self.audio_output_tokens,
+            &self.audio_total_tokens,
+            &self.cache_read_tokens,
+            &self.cache_write_tokens,
+            &self.reasoning_tokens,
         ]
-        .iter()
+        .into_iter()
         .all(Int::is_zero)
             && absent_or_zero(&self.time_to_first_token)
             && absent_or_zero(&self.duration)

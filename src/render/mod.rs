@@ -11,8 +11,7 @@ mod team;
 pub mod time;
 mod workflow;
 
-use crate::session::SessionRecord;
-use crate::session::SessionType;
+use crate::session::{Doc, SessionRecord, SessionType};
 
 /// A stored session that cannot be rendered as its schema requires.
 #[derive(Debug, thiserror::Error)]
@@ -72,11 +71,48 @@ impl RenderError {
 
 /// The JSON body AgentOS answers for this session, read as `session_type`.
 pub fn render(record: &SessionRecord, session_type: SessionType) -> Result<Vec<u8>, RenderError> {
+    match render_as(record, session_type) {
+        // Python's `json.loads` keeps the last of repeated keys; serde's derived readers
+        // refuse them. Rare, so the documents are rewritten only then.
+        Err(RenderError::Json { source, .. })
+            if source.to_string().starts_with("duplicate field") =>
+        {
+            render_as(&without_duplicate_keys(record)?, session_type)
+        }
+        other => other,
+    }
+}
+
+fn render_as(record: &SessionRecord, session_type: SessionType) -> Result<Vec<u8>, RenderError> {
     match session_type {
         SessionType::Agent => agent::render(record),
         SessionType::Team => team::render(record),
         SessionType::Workflow => workflow::render(record),
     }
+}
+
+/// The record with every document read as `json.loads` reads repeated keys.
+fn without_duplicate_keys(record: &SessionRecord) -> Result<SessionRecord, RenderError> {
+    let mut record = record.clone();
+    let documents = [
+        ("session_data", &mut record.session_data),
+        ("agent_data", &mut record.agent_data),
+        ("team_data", &mut record.team_data),
+        ("workflow_data", &mut record.workflow_data),
+        ("metadata", &mut record.metadata),
+        ("runs", &mut record.runs),
+        ("summary", &mut record.summary),
+    ];
+    for (attribute, document) in documents {
+        if let Some(doc) = document {
+            let rewritten = json::without_duplicate_keys(doc.as_str())
+                .map_err(|source| RenderError::Json { attribute, source })?;
+            if let Some(text) = rewritten {
+                *doc = Doc::new(text);
+            }
+        }
+    }
+    Ok(record)
 }
 
 /// Serializes a document; capacity from the stored size avoids regrowth for big sessions.

@@ -204,6 +204,38 @@ fn cases() -> Vec<Case> {
             vec![("runs", AttributeValue::Null(true))],
             Document(|d| d["chat_history"] == json!([])),
         ),
+        // What Python's json.loads and pydantic accept: integers beyond 64 bits, kept
+        // exactly, and repeated keys, the last one winning.
+        (
+            "total-tokens-huge",
+            vec![(
+                "session_data",
+                s(r#"{"session_metrics": {"total_tokens": 99999999999999999999}}"#),
+            )],
+            Contains("\"total_tokens\":99999999999999999999,"),
+        ),
+        (
+            "repeated-keys",
+            vec![
+                (
+                    "session_data",
+                    s(
+                        r#"{"session_name": "first", "session_state": {"n": 1, "n": 2}, "session_name": "last"}"#,
+                    ),
+                ),
+                (
+                    "runs",
+                    s(
+                        r#"[{"run_id": "r1", "messages": [{"role": "user", "role": "assistant", "content": "hi"}], "run_id": "r2"}]"#,
+                    ),
+                ),
+            ],
+            Document(|d| {
+                d["session_name"] == "last"
+                    && d["session_state"] == json!({"n": 2})
+                    && d["chat_history"][0]["role"] == "assistant"
+            }),
+        ),
     ]
 }
 

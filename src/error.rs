@@ -56,6 +56,14 @@ pub enum Error {
     /// DynamoDB failed, timed out or refused the read.
     #[error(transparent)]
     Storage(#[from] StoreError),
+    /// The answer is larger than the event source can carry (Lambda: 6 MB; ALB: 1 MB).
+    #[error(
+        "The session document needs {bytes} bytes in the Lambda response, more than the \
+         {limit} bytes this event source accepts; request it compressed \
+         ('Accept-Encoding: gzip'), which REST APIs (v1) cannot carry"
+    )]
+    #[allow(missing_docs)]
+    ResponseTooLarge { bytes: usize, limit: usize },
 }
 
 impl Error {
@@ -70,7 +78,7 @@ impl Error {
             Error::SessionNotFound { .. } | Error::RouteNotFound => 404,
             Error::MethodNotAllowed => 405,
             Error::UriTooLong => 414,
-            Error::CorruptSession { .. } => 500,
+            Error::CorruptSession { .. } | Error::ResponseTooLarge { .. } => 500,
             Error::Storage(StoreError::Throttled(_) | StoreError::Unavailable(_)) => 503,
             Error::Storage(StoreError::Timeout(_)) => 504,
             Error::Storage(StoreError::Rejected { .. }) => 500,
@@ -104,6 +112,7 @@ impl Error {
             Error::SessionNotFound { .. } | Error::RouteNotFound => "SessionNotFound",
             Error::MethodNotAllowed | Error::UriTooLong => "InvalidRequest",
             Error::CorruptSession { .. } => "CorruptSession",
+            Error::ResponseTooLarge { .. } => "ResponseTooLarge",
             Error::Storage(StoreError::Timeout(_)) => "StorageTimeout",
             Error::Storage(StoreError::Throttled(_) | StoreError::Unavailable(_)) => {
                 "StorageUnavailable"

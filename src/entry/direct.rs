@@ -12,6 +12,7 @@ use serde::Deserialize;
 use lambda_http::request::RequestOrigin;
 
 use super::guard::MAX_TARGET_BYTES;
+use super::limits::LAMBDA_RESPONSE_BYTES;
 use crate::error::Error;
 use crate::operation::App;
 use crate::session::{SessionRequest, SessionType};
@@ -181,6 +182,13 @@ async fn answer<S: SessionStore>(
     let found = app.get_session(request).await?;
     record.item_bytes = Some(found.item_bytes);
     record.session_type = Some(found.session_type.as_str());
+    // The document is the invocation's result, as it is: Lambda's limit applies to it.
+    if found.body.len() > LAMBDA_RESPONSE_BYTES {
+        return Err(Error::ResponseTooLarge {
+            bytes: found.body.len(),
+            limit: LAMBDA_RESPONSE_BYTES,
+        });
+    }
     record.status = 200;
     String::from_utf8(found.body).map_err(|_| Error::CorruptSession {
         session_id: request.session_id.clone(),

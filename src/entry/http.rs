@@ -8,7 +8,7 @@ use lambda_http::http::{Method, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
-use super::answer;
+use super::{answer, limits};
 use crate::error::Error;
 use crate::operation::{App, access};
 use crate::session::{SessionRequest, SessionType};
@@ -40,7 +40,10 @@ pub(super) async fn handle<S: SessionStore>(
                 Ok(found) => {
                     record.item_bytes = Some(found.item_bytes);
                     record.session_type = Some(found.session_type.as_str());
-                    document(app, request, found.body, record)
+                    document(app, request, found.body, record).unwrap_or_else(|error| {
+                        record.error_type = Some(error.error_type());
+                        answer::error(&error)
+                    })
                 }
                 Err(error) => {
                     record.error_type = Some(error.error_type());
@@ -48,7 +51,8 @@ pub(super) async fn handle<S: SessionStore>(
                 }
             }
         }
-        Ok(Target::OpenApi) => document(app, request, OPENAPI.as_bytes().to_vec(), record),
+        Ok(Target::OpenApi) => document(app, request, OPENAPI.as_bytes().to_vec(), record)
+            .unwrap_or_else(|error| answer::error(&error)),
         Err(Reject::Redirect(location)) => answer::redirect(&location),
         Err(Reject::Error(error)) => {
             record.error_type = Some(error.error_type());
@@ -71,21 +75,38 @@ const OPENAPI: &str = include_str!("../../openapi.json");
 
 /// A 200 JSON document (see [`web::document`]). REST APIs (v1) need binary media types
 /// configured to pass compressed bodies, so only HTTP APIs, Function URLs and ALBs get
-/// them.
+/// them. A document too large for the event source as text is compressed whenever the
+/// client accepts it, whatever `COMPRESSION` says; one too large even so is an error
+/// that says so, rather than a response Lambda or the ALB would refuse.
 fn document<S>(
     app: &App<S>,
     request: &Request,
     body: Vec<u8>,
     record: &mut RequestRecord,
-) -> Response<Body> {
-    let binary_ok = !matches!(
-        request.request_context_ref(),
-        Some(RequestContext::ApiGatewayV1(_))
-    );
-    let (response, encoding) =
-        web::document(&app.config.compression, request.headers(), binary_ok, body);
+) -> Result<Response<Body>, Error> {
+    let context = request.request_context_ref();
+    let binary_ok = !matches!(context, Some(RequestContext::ApiGatewayV1(_)));
+    let alb = matches!(context, Some(RequestContext::Alb(_)));
+    let limit = if alb {
+        limits::ALB_RESPONSE_BYTES
+    } else {
+        limits::LAMBDA_RESPONSE_BYTES
+    };
+    let mut settings = app.config.compression;
+    if limits::text_bytes(&body) + limits::ENVELOPE_BYTES > limit {
+        settings = web::CompressionSettings {
+            gzip: true,
+            brotli: true,
+            min_bytes: 0,
+        };
+    }
+    let (response, encoding) = web::document(&settings, request.headers(), binary_ok, body);
+    let bytes = limits::response_bytes(&response, alb);
+    if bytes > limit {
+        return Err(Error::ResponseTooLarge { bytes, limit });
+    }
     record.encoding = encoding.map(web::Encoding::token);
-    response
+    Ok(response)
 }
 
 fn body_len(body: &Body) -> usize {

@@ -8,6 +8,7 @@ mod answer;
 mod direct;
 mod guard;
 mod http;
+mod limits;
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;

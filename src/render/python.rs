@@ -6,11 +6,8 @@ use std::fmt::Write;
 
 use serde_json::value::RawValue;
 
-use super::json::RawObject;
-
 /// Containers nested deeper than this are not dumped: serde_json's own limit for the
-/// documents read here, below Python's (its recursion limit, about 1000), and it keeps
-/// both the stack and the work (each level is scanned once more) bounded.
+/// documents read here, below Python's (its recursion limit, about 1000).
 pub const MAX_DEPTH: usize = 128;
 
 /// Why a value could not be written as Python would.
@@ -25,45 +22,76 @@ pub enum DumpError {
 /// `json.dumps(value)` of a decoded JSON value.
 pub fn json_dumps(raw: &RawValue) -> Result<String, DumpError> {
     let mut out = String::with_capacity(raw.get().len() + 16);
-    dump(raw, &mut out, 0)?;
+    dump(raw.get(), &mut out)?;
     Ok(out)
 }
 
-fn dump(raw: &RawValue, out: &mut String, depth: usize) -> Result<(), DumpError> {
-    let text = raw.get();
-    if depth > MAX_DEPTH && matches!(text.as_bytes().first(), Some(b'{' | b'[')) {
-        return Err(DumpError::TooDeep);
-    }
-    match text.as_bytes().first() {
-        Some(b'{') => {
-            let object: RawObject = serde_json::from_str(text)?;
-            out.push('{');
-            for (i, (key, value)) in object.0.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
+/// Rewrites valid JSON text token by token, in one pass: Python's separators, its
+/// string escapes and number forms. (Reading it level by level would scan a deeply
+/// nested value once per level.)
+fn dump(text: &str, out: &mut String) -> Result<(), DumpError> {
+    let bytes = text.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        let token_end =
+            |pred: fn(&u8) -> bool| i + rest.iter().position(|b| !pred(b)).unwrap_or(rest.len());
+        match bytes[i] {
+            open @ (b'{' | b'[') => {
+                depth += 1;
+                if depth > MAX_DEPTH + 1 {
+                    return Err(DumpError::TooDeep);
                 }
-                quote(key, out);
+                out.push(char::from(open));
+                i += 1;
+            }
+            close @ (b'}' | b']') => {
+                depth = depth.saturating_sub(1);
+                out.push(char::from(close));
+                i += 1;
+            }
+            b',' => {
+                out.push_str(", ");
+                i += 1;
+            }
+            b':' => {
                 out.push_str(": ");
-                dump(value, out, depth + 1)?;
+                i += 1;
             }
-            out.push('}');
-        }
-        Some(b'[') => {
-            let items: Vec<&RawValue> = serde_json::from_str(text)?;
-            out.push('[');
-            for (i, value) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                dump(value, out, depth + 1)?;
+            b'"' => {
+                let end = string_end(bytes, i);
+                quote(&serde_json::from_str::<Cow<str>>(&text[i..end])?, out);
+                i = end;
             }
-            out.push(']');
+            b'-' | b'0'..=b'9' => {
+                let end =
+                    token_end(|b| matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'));
+                out.push_str(&number(&text[i..end]));
+                i = end;
+            }
+            b if b.is_ascii_whitespace() => i += 1,
+            _ => {
+                // true, false, null
+                let end = token_end(u8::is_ascii_alphabetic).max(i + 1);
+                out.push_str(&text[i..end]);
+                i = end;
+            }
         }
-        Some(b'"') => quote(&serde_json::from_str::<Cow<str>>(text)?, out),
-        Some(b'-' | b'0'..=b'9') => out.push_str(&number(text)),
-        _ => out.push_str(text), // true, false, null
     }
     Ok(())
+}
+
+/// Where the string literal starting at `start` (its opening quote) ends.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut j = start + 1;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b'"' => return j + 1,
+            _ => j += 1,
+        }
+    }
+    bytes.len()
 }
 
 /// Python's text for a JSON number: integers as written, floats as `repr(float)`.
@@ -230,5 +258,29 @@ mod tests {
         assert_eq!(s("3"), "3");
         assert_eq!(s("true"), "True");
         assert_eq!(s("2.50"), "2.5");
+    }
+
+    #[test]
+    fn deep_and_wide_values_dump_in_one_pass() {
+        let depth = 50; // 100 containers: an object and an array a level
+        let text = format!(
+            "{}{}{}",
+            "{\"k\": [".repeat(depth),
+            (0..500)
+                .map(|i| format!("{i}.5"))
+                .collect::<Vec<_>>()
+                .join(","),
+            "]}".repeat(depth)
+        );
+        let dumped = dumps(&text);
+        assert!(
+            dumped.starts_with(&"{\"k\": [".repeat(depth)),
+            "{:.80}",
+            dumped
+        );
+        assert!(dumped.contains("0.5, 1.5, 2.5"), "{:.80}", dumped);
+        let too_deep = format!("{}{}", "[".repeat(MAX_DEPTH + 2), "]".repeat(MAX_DEPTH + 2));
+        let raw: Box<RawValue> = RawValue::from_string(too_deep).unwrap();
+        assert!(matches!(json_dumps(&raw), Err(DumpError::TooDeep)));
     }
 }

@@ -3,9 +3,12 @@
 
 use std::io::Read;
 
-use crate::common::{app, demo_database, dynamo_local, get, http_v2_event, load_json, send};
+use crate::common::{
+    Answer, Source, app, demo_database, dynamo_local, get, http_v2_event, load_json, send,
+};
 use agno_session_lambda::testing::{CorsSettings, KeyLayout};
 use agno_session_lambda::{App, Config, DynamoStore};
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
 const SEED_PATH: &str = "/sessions/6f6cfbfd-9643-479a-ae47-b8f32eb4d710";
@@ -331,4 +334,75 @@ fn validate(value: &Value, schema: &Value, root: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The runtime's answer for `event`, as the JSON text it sends to Lambda.
+async fn runtime_output(app: &crate::common::App, event: &Value) -> String {
+    let request: lambda_http::request::LambdaRequest =
+        serde_json::from_value(event.clone()).unwrap();
+    let output = agno_session_lambda::handle_event(
+        app,
+        lambda_http::LambdaEvent::new(request, lambda_http::Context::default()),
+    )
+    .await
+    .unwrap();
+    serde_json::to_string(&output).unwrap()
+}
+
+/// A 390 KB item whose first user message is 195,000 `"` renders to ~780 KB, which the
+/// Lambda response escapes to ~1.56 MB: over an ALB's 1 MB, inside Lambda's 6 MB. Each
+/// source gets an answer it can carry: compressed when the client accepts it, otherwise
+/// a clear error (ALB), or the document as it is (HTTP API, direct invocation).
+#[tokio::test]
+async fn answers_fit_their_event_source() {
+    let database = demo_database("demo", KeyLayout::Composite).await;
+    let client = dynamo_local::client(&dynamo_local::endpoint());
+    let quotes = "\"".repeat(195_000);
+    let runs = json!([{"run_id": "r1", "messages": [{"role": "user", "content": quotes}]}]);
+    let item = [
+        ("session_id", "quotes"),
+        ("session_type", "agent"),
+        ("runs", &runs.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())))
+    .collect();
+    dynamo_local::put_item(&client, &database.table, item).await;
+    let app = app(vec![database], None);
+
+    let alb = |headers: &[(&str, &str)]| Source::Alb.event("GET", "/sessions/quotes", "", headers);
+    let plain = runtime_output(&app, &alb(&[])).await;
+    let answer = Answer::from_runtime_output(&serde_json::from_str(&plain).unwrap());
+    assert_eq!(answer.status, 500, "{:.300}", answer.text);
+    let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("Accept-Encoding"), "{detail}");
+
+    let compressed = runtime_output(&app, &alb(&[("accept-encoding", "gzip")])).await;
+    assert!(
+        compressed.len() <= 1024 * 1024,
+        "{} bytes",
+        compressed.len()
+    );
+    let answer = Answer::from_runtime_output(&serde_json::from_str(&compressed).unwrap());
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("content-encoding"), Some("gzip"));
+
+    let v2 = runtime_output(
+        &app,
+        &Source::HttpApi.event("GET", "/sessions/quotes", "", &[]),
+    )
+    .await;
+    assert!(
+        v2.len() > 1024 * 1024 && v2.len() <= 6 * 1024 * 1024,
+        "{}",
+        v2.len()
+    );
+    let document = Answer::from_runtime_output(&serde_json::from_str(&v2).unwrap());
+    assert_eq!(document.status, 200);
+    let mut decompressed = Vec::new();
+    flate2::read::GzDecoder::new(&answer.bytes[..])
+        .read_to_end(&mut decompressed)
+        .unwrap();
+    assert_eq!(decompressed, document.bytes);
+    assert_eq!(document.json()["chat_history"][0]["content"], json!(quotes));
 }

@@ -1,0 +1,63 @@
+//! What each event source can carry back: Lambda returns at most 6 MB from a
+//! synchronous invocation (the whole response JSON: the body escaped or base64-encoded,
+//! and the headers), and an ALB takes at most 1 MB from its Lambda target.
+
+use lambda_http::{Body, Response};
+
+/// Lambda's limit on a synchronous invocation's response payload.
+pub(super) const LAMBDA_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+/// An Application Load Balancer's limit on a Lambda target's response JSON.
+pub(super) const ALB_RESPONSE_BYTES: usize = 1024 * 1024;
+/// Room for the status, the envelope's field names and the headers.
+pub(super) const ENVELOPE_BYTES: usize = 2048;
+
+/// `text`'s length as a JSON string's contents: quotes, backslashes and control
+/// characters escaped, as `serde_json` writes them.
+pub(super) fn text_bytes(text: &[u8]) -> usize {
+    text.len()
+        + text
+            .iter()
+            .map(|&b| match b {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+                0..=0x1f => 5,
+                _ => 0,
+            })
+            .sum::<usize>()
+}
+
+/// The size of `response` as the runtime sends it for the event source (an ALB's gets
+/// its headers twice: single- and multi-value).
+pub(super) fn response_bytes(response: &Response<Body>, alb: bool) -> usize {
+    let body = match response.body() {
+        Body::Text(text) => text_bytes(text.as_bytes()),
+        Body::Binary(bytes) => bytes.len().div_ceil(3) * 4,
+        _ => 0,
+    };
+    let headers: usize = response
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 8)
+        .sum();
+    body + headers * if alb { 2 } else { 1 } + 256
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaped_lengths_are_serde_json_s() {
+        for text in [
+            "plain",
+            "q\"uote",
+            "back\\slash",
+            "nl\n\t",
+            "\u{1}\u{1f}",
+            "caf\u{e9}",
+            "",
+        ] {
+            let escaped = serde_json::to_string(text).unwrap();
+            assert_eq!(text_bytes(text.as_bytes()), escaped.len() - 2, "{text:?}");
+        }
+    }
+}

@@ -74,18 +74,8 @@ impl From<InvocationError> for Diagnostic {
     }
 }
 
-/// What the runtime layer puts in place of an event that is not JSON (see
-/// [`super::JsonEvents`]): a JSON string no caller sends.
-pub(super) const NOT_JSON: &[u8] = b"\"\\u0000agno-session-lambda: the event is not JSON\"";
-
 /// Reads a direct invocation event.
 fn parse(event: &[u8]) -> Result<SessionRequest, Error> {
-    if event == NOT_JSON {
-        return Err(Error::InvalidRequest(
-            "the event is empty or not JSON: expected an HTTP event or {\"session_id\": \"...\"}"
-                .into(),
-        ));
-    }
     let event: DirectEvent = serde_json::from_slice(event).map_err(|e| {
         Error::InvalidRequest(format!(
             "expected an HTTP event or {{\"session_id\": \"...\", \"type\": \"agent|team|workflow\", \

@@ -9,14 +9,12 @@ mod direct;
 mod guard;
 mod http;
 mod limits;
+mod runtime;
 
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use lambda_http::http::{HeaderMap, header};
-use lambda_http::lambda_runtime::layers::TracingLayer;
-use lambda_http::lambda_runtime::tower::Layer;
-use lambda_http::lambda_runtime::{LambdaInvocation, Runtime};
 use lambda_http::request::{LambdaRequest, RequestContext, RequestOrigin};
 use lambda_http::{Adapter, Body, LambdaEvent, Request, RequestExt, Response, Service, service_fn};
 use serde::Serialize;
@@ -24,6 +22,7 @@ use serde::Serialize;
 pub use answer::SourceResponse;
 pub use direct::InvocationError;
 pub use guard::MAX_TARGET_BYTES;
+pub use runtime::run;
 
 use crate::error::Error;
 use crate::operation::App;
@@ -39,56 +38,6 @@ pub enum Output<T> {
     Handled(T),
     /// Refused before conversion (see `guard`).
     Refused(Box<SourceResponse>),
-}
-
-/// The runtime loop `main` runs: every invocation answered by [`handle_event`], events
-/// that are not JSON included (see [`JsonEvents`]).
-pub async fn run<S: SessionStore>(app: &App<S>) -> Result<(), lambda_http::Error> {
-    // Not `lambda_http::run`: `handle_event` checks each HTTP event before `lambda_http`
-    // converts it, since that conversion panics on some inputs.
-    Runtime::new(service_fn(move |event| handle_event(app, event)))
-        .layer(TracingLayer::new())
-        .layer(JsonEventsLayer)
-        .run()
-        .await
-}
-
-/// Events that are not JSON (empty, or other bytes) would fail in the runtime's own
-/// deserializer, before the handler, and come back as a function error named after a
-/// Rust type. This layer, outermost, hands them on as a marker the direct-invocation
-/// parser answers with `InvalidRequest`.
-#[derive(Clone, Copy)]
-struct JsonEventsLayer;
-
-impl<S> Layer<S> for JsonEventsLayer {
-    type Service = JsonEvents<S>;
-
-    fn layer(&self, inner: S) -> JsonEvents<S> {
-        JsonEvents(inner)
-    }
-}
-
-/// See [`JsonEventsLayer`].
-struct JsonEvents<S>(S);
-
-impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for JsonEvents<S> {
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = S::Future;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), S::Error>> {
-        self.0.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut invocation: LambdaInvocation) -> S::Future {
-        if serde_json::from_slice::<serde::de::IgnoredAny>(&invocation.body).is_err() {
-            invocation.body = bytes::Bytes::from_static(direct::NOT_JSON);
-        }
-        self.0.call(invocation)
-    }
 }
 
 /// Answers one invocation, as `main` runs it: HTTP events from every source and direct

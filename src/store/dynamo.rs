@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::Item;
+use super::trace::TraceHeader;
 use super::wire::FastGetItem;
 use super::{SessionStore, StoreError, StoredSession};
 use crate::config::{Database, DynamoSettings, KeyLayout};
@@ -31,6 +32,7 @@ impl DynamoStore {
             .config()
             .to_builder()
             .interceptor(FastGetItem)
+            .interceptor(TraceHeader)
             .build();
         DynamoStore {
             client: Client::from_conf(config),

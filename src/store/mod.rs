@@ -5,12 +5,14 @@
 mod dynamo;
 mod item;
 mod runs;
+mod trace;
 mod wire;
 
 use std::future::Future;
 
 pub use dynamo::{DynamoStore, client_config, operation_timeout};
 pub use item::{Item, RecordError, decode};
+pub use trace::with_trace_id;
 pub use wire::item_from_json;
 
 use crate::config::Database;

@@ -38,6 +38,8 @@ pub struct FaultProxy {
     upstream: SocketAddr,
     mode: Arc<Mutex<Mode>>,
     requests: Arc<AtomicUsize>,
+    /// The `X-Amzn-Trace-Id` of every request seen (empty when absent).
+    traces: Arc<Mutex<Vec<String>>>,
     accept: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -56,6 +58,7 @@ impl FaultProxy {
             upstream,
             mode: Arc::new(Mutex::new(Mode::Forward)),
             requests: Arc::default(),
+            traces: Arc::default(),
             accept: Mutex::new(None),
         };
         proxy.serve(listener);
@@ -64,6 +67,11 @@ impl FaultProxy {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The `X-Amzn-Trace-Id` headers seen since the last call, in order.
+    pub fn take_traces(&self) -> Vec<String> {
+        std::mem::take(&mut *self.traces.lock().unwrap())
     }
 
     /// Requests that reached the proxy since the last call.
@@ -100,14 +108,15 @@ impl FaultProxy {
 
     fn serve(&self, listener: TcpListener) {
         let (mode, requests, upstream) = (self.mode.clone(), self.requests.clone(), self.upstream);
+        let traces = self.traces.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((client, _)) = listener.accept().await else {
                     continue;
                 };
-                let (mode, requests) = (mode.clone(), requests.clone());
+                let (mode, requests, traces) = (mode.clone(), requests.clone(), traces.clone());
                 tokio::spawn(async move {
-                    let _ = handle(client, upstream, mode, requests).await;
+                    let _ = handle(client, upstream, mode, requests, traces).await;
                 });
             }
         });
@@ -128,11 +137,22 @@ async fn handle(
     upstream: SocketAddr,
     mode: Arc<Mutex<Mode>>,
     requests: Arc<AtomicUsize>,
+    traces: Arc<Mutex<Vec<String>>>,
 ) -> std::io::Result<()> {
     let Some(request) = read_request(&mut client).await? else {
         return Ok(());
     };
     requests.fetch_add(1, Ordering::SeqCst);
+    let trace = String::from_utf8_lossy(&request)
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("x-amzn-trace-id")
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_default();
+    traces.lock().unwrap().push(trace);
     let mode = mode.lock().unwrap().clone();
     match mode {
         Mode::Forward | Mode::Down => {

@@ -93,7 +93,9 @@ fn document<S>(
         limits::LAMBDA_RESPONSE_BYTES
     };
     let mut settings = app.config.compression;
-    if limits::text_bytes(&body) + limits::ENVELOPE_BYTES > limit {
+    if limits::may_exceed(body.len(), limit)
+        && limits::text_bytes(&body) + limits::ENVELOPE_BYTES > limit
+    {
         settings = web::CompressionSettings {
             gzip: true,
             brotli: true,
@@ -101,7 +103,7 @@ fn document<S>(
         };
     }
     let (response, encoding) = web::document(&settings, request.headers(), binary_ok, body);
-    let bytes = limits::response_bytes(&response, alb);
+    let bytes = limits::response_bytes(&response, alb, limit);
     if bytes > limit {
         return Err(Error::ResponseTooLarge { bytes, limit });
     }

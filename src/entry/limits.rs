@@ -11,6 +11,12 @@ pub(super) const ALB_RESPONSE_BYTES: usize = 1024 * 1024;
 /// Room for the status, the envelope's field names and the headers.
 pub(super) const ENVELOPE_BYTES: usize = 2048;
 
+/// Whether a body of `len` bytes may need more than `limit` once escaped: escaping
+/// makes a byte six at most, so smaller bodies are not scanned.
+pub(super) fn may_exceed(len: usize, limit: usize) -> bool {
+    len * 6 + ENVELOPE_BYTES > limit
+}
+
 /// `text`'s length as a JSON string's contents: quotes, backslashes and control
 /// characters escaped, as `serde_json` writes them.
 pub(super) fn text_bytes(text: &[u8]) -> usize {
@@ -26,19 +32,23 @@ pub(super) fn text_bytes(text: &[u8]) -> usize {
 }
 
 /// The size of `response` as the runtime sends it for the event source (an ALB's gets
-/// its headers twice: single- and multi-value).
-pub(super) fn response_bytes(response: &Response<Body>, alb: bool) -> usize {
-    let body = match response.body() {
-        Body::Text(text) => text_bytes(text.as_bytes()),
-        Body::Binary(bytes) => bytes.len().div_ceil(3) * 4,
-        _ => 0,
-    };
+/// its headers twice: single- and multi-value), or a bound on it, when that bound is
+/// within `limit`.
+pub(super) fn response_bytes(response: &Response<Body>, alb: bool, limit: usize) -> usize {
     let headers: usize = response
         .headers()
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 8)
         .sum();
-    body + headers * if alb { 2 } else { 1 } + 256
+    let envelope = headers * if alb { 2 } else { 1 } + 256;
+    let body = match response.body() {
+        // A bound where it is within the limit, the exact size (one scan) where not.
+        Body::Text(text) if text.len() * 6 + envelope <= limit => text.len() * 6,
+        Body::Text(text) => text_bytes(text.as_bytes()),
+        Body::Binary(bytes) => bytes.len().div_ceil(3) * 4,
+        _ => 0,
+    };
+    body + envelope
 }
 
 #[cfg(test)]

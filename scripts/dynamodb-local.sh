@@ -2,7 +2,9 @@
 # Start or stop Amazon DynamoDB Local (in memory) on a loopback port.
 #   scripts/dynamodb-local.sh start [port]   installs if needed, starts, waits until it answers
 #   scripts/dynamodb-local.sh stop  [port]   stops it by the PID recorded at start
-# Port defaults to $DDB_PORT or 8000.
+#   scripts/dynamodb-local.sh kill  [port]   kills it at once (SIGKILL), as a crash would
+# Port defaults to $DDB_PORT or 8000. With DDB_DB_PATH set, data is kept in that folder
+# (and survives a restart) instead of in memory.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 
 cmd="${1:-}"
@@ -25,8 +27,10 @@ case "$cmd" in
     ensure_dynamodb_local
     jar="$(ddb_jar)"
     log "starting DynamoDB Local on 127.0.0.1:$port"
+    storage=(-inMemory)
+    if [ -n "${DDB_DB_PATH:-}" ]; then mkdir -p "$DDB_DB_PATH"; storage=(-sharedDb -dbPath "$DDB_DB_PATH"); fi
     nohup java -Xmx512m -Djava.library.path="$(dirname "$jar")/DynamoDBLocal_lib" \
-      -jar "$jar" -inMemory -port "$port" >"$logfile" 2>&1 &
+      -jar "$jar" "${storage[@]}" -port "$port" >"$logfile" 2>&1 &
     echo $! >"$pidfile"
     # Up to 2 minutes: the JVM starts slowly on a busy machine.
     for _ in $(seq 1 600); do
@@ -49,8 +53,15 @@ case "$cmd" in
       rm -f "$pidfile"
     fi
     ;;
+  kill)
+    if [ -f "$pidfile" ]; then
+      kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+      rm -f "$pidfile"
+      log "DynamoDB Local on port $port killed"
+    fi
+    ;;
   *)
-    echo "usage: $0 start|stop [port]" >&2
+    echo "usage: $0 start|stop|kill [port]" >&2
     exit 2
     ;;
 esac

@@ -46,7 +46,7 @@ pub async fn measure_init(settings: &Settings, endpoint: &str, report: &mut Repo
 async fn init_time(bootstrap: &Path, env: &[(String, String)]) -> f64 {
     let emulator = Emulator::start().await;
     let t0 = Instant::now();
-    let mut child = spawn_bootstrap(bootstrap, env, emulator.addr);
+    let mut child = spawn_bootstrap(bootstrap, env, emulator.addr, None);
     let ready = tokio::time::timeout(READY_PATIENCE, emulator.ready())
         .await
         .expect("bootstrap became ready");
@@ -67,8 +67,17 @@ pub struct Bootstrap {
 
 impl Bootstrap {
     pub async fn start(path: &Path, env: &[(String, String)]) -> Self {
+        Bootstrap::start_logging(path, env, None).await
+    }
+
+    /// As [`Bootstrap::start`], its output going to `log` (else discarded).
+    pub async fn start_logging(
+        path: &Path,
+        env: &[(String, String)],
+        log: Option<std::fs::File>,
+    ) -> Self {
         let emulator = Emulator::start().await;
-        let child = spawn_bootstrap(path, env, emulator.addr);
+        let child = spawn_bootstrap(path, env, emulator.addr, log);
         tokio::time::timeout(READY_PATIENCE, emulator.ready())
             .await
             .expect("bootstrap ready");
@@ -120,15 +129,23 @@ fn spawn_bootstrap(
     path: &Path,
     env: &[(String, String)],
     runtime_api: std::net::SocketAddr,
+    log: Option<std::fs::File>,
 ) -> tokio::process::Child {
+    let (stdout, stderr) = match log {
+        Some(file) => (
+            Stdio::from(file.try_clone().expect("log file")),
+            Stdio::from(file),
+        ),
+        None => (Stdio::null(), Stdio::null()),
+    };
     tokio::process::Command::new(path)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string())
         // An empty HOME, as on Lambda: no ~/.aws files to read.
         .env("HOME", std::env::temp_dir().join("bench-empty-home"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .expect("start bootstrap")
@@ -302,9 +319,10 @@ fn next_invocation(id: &str, event: Vec<u8>) -> Response<Full<Bytes>> {
             "lambda-runtime-invoked-function-arn",
             "arn:aws:lambda:us-east-1:123456789012:function:bench",
         )
+        // A new trace id for every invocation, as Lambda sends them.
         .header(
             "lambda-runtime-trace-id",
-            "Root=1-00000000-000000000000000000000000;Sampled=0",
+            format!("Root=1-{:0>8}-000000000000000000000000;Sampled=0", id),
         )
         .body(Full::new(Bytes::from(event)))
         .unwrap()

@@ -33,6 +33,7 @@ mod inproc;
 mod load;
 mod procfs;
 mod report;
+mod soak;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -126,6 +127,10 @@ async fn main() {
 
     let client = dynamo_local::client(&endpoint);
     let sessions = load_table(&settings, &client).await;
+    if std::env::args().nth(1).as_deref() == Some("soak") {
+        soak::run(&settings, &sessions).await;
+        return;
+    }
     let mut report = Report {
         ab: settings.baseline.as_ref().map(AbReport::new),
         ..Report::default()

@@ -212,7 +212,7 @@ fn write(settings: &Settings, s: Summary) {
     let after_warm = (s.seconds - warm.0) * per_second;
     let growth = (last.1 as f64 - warm.1 as f64) * 1024.0 / after_warm.max(1.0);
     let mut md = format!(
-        "# Soak\n\n`{}` (bench/soak.sh), {}.\n\n\
+        "# Soak\n\n`{}`; load average at the end {}.\n\n\
          | figure | value |\n|---|---|\n\
          | invocations | {} in {:.0} s ({:.0}/s) |\n\
          | answers by status | {} |\n\
@@ -260,7 +260,7 @@ fn write(settings: &Settings, s: Summary) {
     md += &s
         .rss
         .iter()
-        .step_by(6)
+        .step_by(12)
         .map(|(t, v)| format!("{t:.0}:{v}"))
         .collect::<Vec<_>>()
         .join(" ");

@@ -9,6 +9,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::Item;
@@ -121,6 +122,15 @@ impl SessionStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// A `Query` for the items of `session_id` in `table`.
+    fn query_session(&self, table: &str, session_id: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(table)
+            .key_condition_expression("session_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(session_id.to_owned()))
+    }
+
     async fn get_item(
         &self,
         database: &Database,
@@ -140,11 +150,7 @@ impl DynamoStore {
             (KeyLayout::Composite, None, None) => {
                 // Whichever type is stored under the id: the first by sort key.
                 let output = self
-                    .client
-                    .query()
-                    .table_name(&database.table)
-                    .key_condition_expression("session_id = :id")
-                    .expression_attribute_values(":id", AttributeValue::S(session_id.to_owned()))
+                    .query_session(&database.table, session_id)
                     .limit(1)
                     .send()
                     .await
@@ -179,11 +185,7 @@ impl DynamoStore {
         owner: &str,
     ) -> Result<Option<String>, StoreError> {
         let output = self
-            .client
-            .query()
-            .table_name(&database.table)
-            .key_condition_expression("session_id = :id")
-            .expression_attribute_values(":id", AttributeValue::S(session_id.to_owned()))
+            .query_session(&database.table, session_id)
             .projection_expression("#t, #u")
             .expression_attribute_names("#t", "session_type")
             .expression_attribute_names("#u", "user_id")
@@ -216,12 +218,8 @@ impl DynamoStore {
         let mut start = None;
         for _ in 0..MAX_RUN_PAGES {
             let output = self
-                .client
-                .query()
-                .table_name(runs_table)
+                .query_session(runs_table, session_id)
                 .index_name(RUNS_BY_SESSION_INDEX)
-                .key_condition_expression("session_id = :id")
-                .expression_attribute_values(":id", AttributeValue::S(session_id.to_owned()))
                 .set_exclusive_start_key(start)
                 .send()
                 .await

@@ -1,4 +1,5 @@
-//! The Lambda entry: a raw event in, the runtime's answer out. HTTP events from every
+//! The Lambda entry: the runtime loop (`runtime`), and each raw event in, the runtime's
+//! answer out. HTTP events from every
 //! source (API Gateway REST and HTTP APIs, Function URLs, ALB) are checked first
 //! (`guard`), converted by `lambda_http`, routed (`http`) and answered; direct
 //! invocations (`direct`) get the document or a function error. Nothing a hostile event

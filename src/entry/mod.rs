@@ -1,9 +1,8 @@
-//! The Lambda entry: the runtime loop (`runtime`), and each raw event in, the runtime's
-//! answer out. HTTP events from every
-//! source (API Gateway REST and HTTP APIs, Function URLs, ALB) are checked first
-//! (`guard`), converted by `lambda_http`, routed (`http`) and answered; direct
-//! invocations (`direct`) get the document or a function error. Nothing a hostile event
-//! carries can make it panic on the way.
+//! The Lambda entry: the runtime loop (`runtime`), and for each raw event the runtime's
+//! answer. HTTP events from every source (API Gateway REST and HTTP APIs, Function URLs,
+//! ALB) are checked first (`guard`), converted by `lambda_http`, routed (`http`) and
+//! answered; direct invocations (`direct`) get the document or a function error.
+//! Nothing a hostile event carries can make it panic on the way.
 
 mod answer;
 mod direct;

@@ -35,12 +35,12 @@ sam validate --lint --template template.yaml --region us-east-1
 cfn-lint template.yaml
 
 # The template's build path (SAM's cargo-lambda builder, arm64) is what this checks; the
-# artifact is thrown away, so whole-program LTO, minutes on 2 cores, is left to the
-# deployable builds (`sam build`, bench/run.sh's zip).
-log "sam build --beta-features (arm64 release build with cargo-lambda; LTO off for the check)"
+# artifact is thrown away, so optimization and whole-program LTO, minutes on 2 cores,
+# are left to the deployable builds (`sam build`, bench/run.sh's zip).
+log "sam build --beta-features (arm64 build with cargo-lambda; unoptimized for the check)"
 ensure_cargo_lambda
 ensure_zig
-CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
   sam build --beta-features --build-dir "$TOOLS/sam-build" --cache-dir "$TOOLS/sam-cache"
 ls -l "$TOOLS/sam-build/SessionFunction/bootstrap"
 

@@ -100,6 +100,20 @@ pub enum SourceResponse {
     Alb(AlbTargetGroupResponse),
 }
 
+/// The answer to an HTTP event refused before `lambda_http` converts it: the error with
+/// every header a routed answer gets (`request`: the event's headers), in the source's
+/// format.
+pub(super) fn refused(
+    config: &Config,
+    request: &HeaderMap,
+    origin: &RequestOrigin,
+    error: &Error,
+) -> SourceResponse {
+    let mut response = self::error(error);
+    finish(config, request, &mut response);
+    in_source_format(origin, response)
+}
+
 pub(super) fn in_source_format(origin: &RequestOrigin, response: Response<Body>) -> SourceResponse {
     let (parts, body) = response.into_parts();
     let status = i64::from(parts.status.as_u16());

@@ -154,12 +154,11 @@ fn unreadable_http_event<S>(
     };
     let error = super::guard::invalid();
     tracing::info!(status = error.status(), detail = %error, "HTTP event refused before routing");
-    let mut response = super::answer::error(&error);
-    super::answer::finish(&app.config, &Default::default(), &mut response);
     record.source = "http";
     record.status = error.status();
     record.error_type = Some(error.error_type());
-    serde_json::to_string(&super::answer::in_source_format(&origin, response)).ok()
+    let refused = super::answer::refused(&app.config, &Default::default(), &origin, &error);
+    serde_json::to_string(&refused).ok()
 }
 
 async fn answer<S: SessionStore>(

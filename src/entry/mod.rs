@@ -78,11 +78,8 @@ pub async fn handle_event<S: SessionStore>(
             if let Some(value) = origin_header {
                 headers.insert(header::ORIGIN, value);
             }
-            let mut response = answer::error(&guard::invalid());
-            answer::finish(&app.config, &headers, &mut response);
-            Ok(Output::Refused(Box::new(answer::in_source_format(
-                &origin, response,
-            ))))
+            let refused = answer::refused(&app.config, &headers, &origin, &guard::invalid());
+            Ok(Output::Refused(Box::new(refused)))
         }
     }
 }
@@ -93,11 +90,15 @@ fn refuse<S, T>(
     origin: &RequestOrigin,
     error: &Error,
 ) -> Output<T> {
-    let mut response = answer::error(error);
-    if let Some(headers) = guard::headers(event) {
-        answer::finish(&app.config, headers, &mut response);
-    }
-    Output::Refused(Box::new(answer::in_source_format(origin, response)))
+    // Only HTTP events are refused, and they have headers.
+    let none = HeaderMap::new();
+    let headers = guard::headers(event).unwrap_or(&none);
+    Output::Refused(Box::new(answer::refused(
+        &app.config,
+        headers,
+        origin,
+        error,
+    )))
 }
 
 /// One converted event: HTTP events get HTTP answers (errors included); a direct

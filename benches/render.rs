@@ -10,8 +10,8 @@ mod sessions;
 use std::hint::black_box;
 use std::path::Path;
 
-use agno_session_lambda::SessionType;
 use agno_session_lambda::testing::{decode, item_from_json, render};
+use agno_session_lambda::{Contract, SessionType};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 fn cases() -> Vec<(String, SessionType, agno_session_lambda::testing::Item)> {
@@ -34,7 +34,7 @@ fn bench_render(c: &mut Criterion) {
         let size = record.runs.as_ref().map_or(0, |r| r.as_str().len());
         group.throughput(Throughput::Bytes(size.max(1) as u64));
         group.bench_function(name.as_str(), |b| {
-            b.iter(|| render(black_box(&record), *kind).expect("renders"))
+            b.iter(|| render(black_box(&record), *kind, Contract::V2_1).expect("renders"))
         });
     }
     group.finish();
@@ -46,7 +46,7 @@ fn bench_render(c: &mut Criterion) {
                 || item.clone(),
                 |item| {
                     let record = decode(item).expect("decodes");
-                    render(&record, *kind).expect("renders")
+                    render(&record, *kind, Contract::V2_1).expect("renders")
                 },
                 BatchSize::SmallInput,
             )
@@ -67,7 +67,7 @@ fn bench_answer(c: &mut Criterion) {
         .filter(|(n, ..)| n == "spec-example" || n == "team-300kb")
     {
         let record = decode(item.clone()).expect("decodes");
-        let body = render(&record, *kind).expect("renders");
+        let body = render(&record, *kind, Contract::V2_1).expect("renders");
         let text = String::from_utf8(body.clone()).expect("UTF-8");
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(format!("{name}/etag"), |b| {

@@ -3,8 +3,8 @@
 //! item from fuzzer input, decodes it, renders it as each session type, and panics if
 //! an answer is not well-formed JSON. Any other panic inside is a bug found.
 
-use agno_session_lambda::SessionType;
 use agno_session_lambda::testing::{Item, decode, render};
+use agno_session_lambda::{Contract, SessionType};
 use std::cell::Cell;
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -155,8 +155,11 @@ fn render_all(item: Item) {
     let Ok(record) = decode(item) else {
         return;
     };
-    for session_type in SessionType::ALL {
-        if let Ok(body) = render(&record, session_type)
+    let every = SessionType::ALL
+        .into_iter()
+        .flat_map(|t| [(t, Contract::V2_1), (t, Contract::V3_1)]);
+    for (session_type, contract) in every {
+        if let Ok(body) = render(&record, session_type, contract)
             && let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body)
         {
             panic!(

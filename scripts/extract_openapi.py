@@ -1,8 +1,9 @@
-"""Writes openapi.json: the Get Session by ID operation and the schemas it references,
-exactly as agno 2.1.10's AgentOS describes them in its own OpenAPI document.
+"""Writes the Get Session by ID operation and the schemas it references, exactly as the
+installed agno's AgentOS describes them in its own OpenAPI document.
 
-Run with the golden-suite venv (tests/compat/generate.sh creates it):
-    .tools/compat-venv/bin/python scripts/extract_openapi.py openapi.json
+Run with a golden-suite venv (tests/compat/generate.sh, tests/compat3/generate.sh create them):
+    .tools/compat-venv/bin/python scripts/extract_openapi.py openapi.json          # agno 2.1.10
+    .tools/compat3-venv/bin/python scripts/extract_openapi.py openapi-3.1.json     # agno 3.1.10
 No DynamoDB is contacted: AgentOS only needs a database object to build its routes.
 """
 
@@ -23,7 +24,12 @@ from agno.db.dynamo import DynamoDb  # noqa: E402
 from agno.os import AgentOS  # noqa: E402
 
 db = DynamoDb(db_client=boto3.client("dynamodb", endpoint_url="http://127.0.0.1:9"), id="default")
-full = AgentOS(agents=[Agent(id="agent", db=db)]).get_app().openapi()
+if version("agno").startswith("2."):
+    os_app = AgentOS(agents=[Agent(id="agent", db=db)])
+else:
+    # agno 3.x serves sessions from a database alone (and its Agent needs a model package).
+    os_app = AgentOS(db=db)
+full = os_app.get_app().openapi()
 operation = full["paths"]["/sessions/{session_id}"]["get"]
 schemas = full["components"]["schemas"]
 

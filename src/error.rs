@@ -20,6 +20,9 @@ pub enum Error {
     /// The bearer token is not the key.
     #[error("Invalid authentication token")]
     InvalidToken,
+    /// An AgentOS 3.x service-account token (`agno_pat_…`): this service keeps none.
+    #[error("Service accounts are not enabled on this AgentOS instance")]
+    ServiceAccountToken,
     /// FastAPI's enum validation error for `?type=`.
     #[error("Input should be 'agent', 'team' or 'workflow'")]
     InvalidType {
@@ -70,11 +73,15 @@ impl Error {
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            Error::MissingToken | Error::InvalidToken => 401,
+            Error::MissingToken | Error::InvalidToken | Error::ServiceAccountToken => 401,
             Error::InvalidType { .. } => 422,
             Error::InvalidRequest(_) => 400,
-            Error::Database(DatabaseError::Required) => 400,
-            Error::Database(DatabaseError::Unknown(_)) => 404,
+            Error::Database(DatabaseError::Required | DatabaseError::TableWithoutId) => 400,
+            Error::Database(
+                DatabaseError::Unknown(_)
+                | DatabaseError::NotFound(_)
+                | DatabaseError::NoTable { .. },
+            ) => 404,
             Error::SessionNotFound { .. } | Error::RouteNotFound => 404,
             Error::MethodNotAllowed => 405,
             Error::UriTooLong => 414,
@@ -105,10 +112,18 @@ impl Error {
     /// `errorType`, and the `error_type` of logs.
     pub fn error_type(&self) -> &'static str {
         match self {
-            Error::MissingToken | Error::InvalidToken => "Unauthorized",
+            Error::MissingToken | Error::InvalidToken | Error::ServiceAccountToken => {
+                "Unauthorized"
+            }
             Error::InvalidType { .. } | Error::InvalidRequest(_) => "InvalidRequest",
-            Error::Database(DatabaseError::Required) => "InvalidRequest",
-            Error::Database(DatabaseError::Unknown(_)) => "DatabaseNotFound",
+            Error::Database(DatabaseError::Required | DatabaseError::TableWithoutId) => {
+                "InvalidRequest"
+            }
+            Error::Database(
+                DatabaseError::Unknown(_)
+                | DatabaseError::NotFound(_)
+                | DatabaseError::NoTable { .. },
+            ) => "DatabaseNotFound",
             Error::SessionNotFound { .. } | Error::RouteNotFound => "SessionNotFound",
             Error::MethodNotAllowed | Error::UriTooLong => "InvalidRequest",
             Error::CorruptSession { .. } => "CorruptSession",

@@ -23,7 +23,7 @@ pub use config::{Config, ConfigError};
 pub use entry::{InvocationError, Output, handle_event, run};
 pub use error::Error;
 pub use operation::App;
-pub use session::{Doc, Epoch, SessionRecord, SessionRequest, SessionType};
+pub use session::{Contract, Doc, Epoch, SessionRecord, SessionRequest, SessionType};
 pub use store::{DynamoStore, RecordError, SessionStore, StoreError, StoredSession, Unreadable};
 pub use telemetry::init as init_logging;
 

@@ -2,12 +2,13 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
+//! | `AGENTOS_VERSION` | `2.1` | the contract answered: `2.1` (agno 2.1.10's AgentOS) or `3.1` (agno 3.1.10's) |
 //! | `SESSION_TABLE` | `agno_sessions` | the table of the single database |
-//! | `SESSION_TABLE_LAYOUT` | `composite` | `composite` (`session_id` + `session_type` key) or `agno` (`session_id` key, as Agno creates it) |
+//! | `SESSION_TABLE_LAYOUT` | `composite` (`agno` under 3.1) | `composite` (`session_id` + `session_type` key) or `agno` (`session_id` key, as Agno creates it) |
 //! | `DB_ID` | `default` | the single database's id, matched against `?db_id=` |
-//! | `SESSION_RUNS_TABLE` | — | agno 3.x: the table runs are kept in (e.g. `agno_runs`), merged into the session as AgentOS 3.x does |
-//! | `SESSION_DATABASES` | — | several databases: `id=table[:layout[:runs_table]],…`; replaces the four above |
-//! | `DETECT_SESSION_TYPE` | `false` | agno 3.x: without `?type=`, answer the stored type instead of `agent` |
+//! | `SESSION_RUNS_TABLE` | — (under 3.1: agno's name, `agno_runs` or `<table>_runs`) | agno 3.x: the table runs are kept in, merged into the session as AgentOS 3.x does |
+//! | `SESSION_DATABASES` | — | several databases: `id=table[:layout[:runs_table]],…`; replaces the four above (under 3.1 an id may name several tables, chosen by `?table=`) |
+//! | `DETECT_SESSION_TYPE` | `false` (always on under 3.1) | agno 3.x storage under the 2.1 contract: without `?type=`, answer the stored type instead of `agent` |
 //! | `OS_SECURITY_KEY` | — | bearer token required on HTTP requests, as AgentOS |
 //! | `DYNAMODB_TIMEOUT_MS` | `1000` | per-attempt timeout of `GetItem` |
 //! | `DYNAMODB_MAX_ATTEMPTS` | `3` | attempts per request; retries wait 25 ms, doubling, 200 ms at most |
@@ -26,6 +27,7 @@ mod env;
 
 use env::Env;
 
+use crate::session::Contract;
 use crate::web::{CompressionSettings, CorsSettings};
 
 /// How a table is keyed.
@@ -38,6 +40,15 @@ pub enum KeyLayout {
 }
 
 impl KeyLayout {
+    /// Without a setting: agno 3.1.10's own tables under 3.1, the composite key the
+    /// 2.1 contract was documented with otherwise.
+    fn default_for(contract: Contract) -> Self {
+        match contract {
+            Contract::V2_1 => KeyLayout::Composite,
+            Contract::V3_1 => KeyLayout::Agno,
+        }
+    }
+
     fn parse(value: &str) -> Option<Self> {
         match value.trim().to_ascii_lowercase().as_str() {
             "composite" => Some(KeyLayout::Composite),
@@ -118,6 +129,8 @@ pub struct Config {
     pub metrics_namespace: Option<String>,
     /// Without `?type=`, answer the stored session's type (agno 3.x) instead of `agent`.
     pub detect_session_type: bool,
+    /// Which AgentOS to answer as.
+    pub contract: Contract,
 }
 
 impl Default for Config {
@@ -141,23 +154,36 @@ impl Config {
     /// Reads configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env::new(lookup);
+        let contract = match env.text("AGENTOS_VERSION") {
+            None => Contract::default(),
+            Some(value) => Contract::parse(&value).ok_or_else(|| {
+                ConfigError(format!(
+                    "AGENTOS_VERSION must be '2.1' or '3.1', not '{value}'"
+                ))
+            })?,
+        };
         let databases = match env.text("SESSION_DATABASES") {
-            Some(list) => parse_databases(&list)?,
-            None => vec![Database {
-                id: env.text("DB_ID").unwrap_or_else(|| "default".into()),
-                table: env
+            Some(list) => parse_databases(&list, contract)?,
+            None => {
+                let table = env
                     .text("SESSION_TABLE")
-                    .unwrap_or_else(|| "agno_sessions".into()),
-                layout: match env.text("SESSION_TABLE_LAYOUT") {
-                    Some(layout) => KeyLayout::parse(&layout).ok_or_else(|| {
-                        ConfigError(format!(
-                            "SESSION_TABLE_LAYOUT must be 'composite' or 'agno', not '{layout}'"
-                        ))
-                    })?,
-                    None => KeyLayout::Composite,
-                },
-                runs_table: env.text("SESSION_RUNS_TABLE"),
-            }],
+                    .unwrap_or_else(|| "agno_sessions".into());
+                vec![Database {
+                    id: env.text("DB_ID").unwrap_or_else(|| "default".into()),
+                    layout: match env.text("SESSION_TABLE_LAYOUT") {
+                        Some(layout) => KeyLayout::parse(&layout).ok_or_else(|| {
+                            ConfigError(format!(
+                                "SESSION_TABLE_LAYOUT must be 'composite' or 'agno', not '{layout}'"
+                            ))
+                        })?,
+                        None => KeyLayout::default_for(contract),
+                    },
+                    runs_table: env
+                        .text("SESSION_RUNS_TABLE")
+                        .or_else(|| default_runs_table(contract, &table)),
+                    table,
+                }]
+            }
         };
         let cors = match env.list("CORS_ALLOW_ORIGINS") {
             Some(origins) if !origins.is_empty() => Some(CorsSettings {
@@ -207,7 +233,9 @@ impl Config {
         };
         let dynamodb = DynamoSettings::default();
         Ok(Config {
-            detect_session_type: env.flag("DETECT_SESSION_TYPE", false)?,
+            detect_session_type: contract == Contract::V3_1
+                || env.flag("DETECT_SESSION_TYPE", false)?,
+            contract,
             cors,
             compression,
             metrics_namespace: env
@@ -227,17 +255,70 @@ impl Config {
         })
     }
 
-    /// AgentOS's `get_db`: the named database, or the only one.
-    pub fn database(&self, db_id: Option<&str>) -> Result<&Database, DatabaseError> {
+    /// AgentOS's `get_db`: the named database (under 3.1, the one of that id holding
+    /// `table`, when given), or the only one.
+    pub fn database(
+        &self,
+        db_id: Option<&str>,
+        table: Option<&str>,
+    ) -> Result<&Database, DatabaseError> {
+        let v3 = self.contract == Contract::V3_1;
+        let table = table.filter(|_| v3);
+        if table.is_some() && db_id.is_none() {
+            return Err(DatabaseError::TableWithoutId);
+        }
         match db_id {
-            Some(id) => self
-                .databases
-                .iter()
-                .find(|db| db.id == id)
-                .ok_or_else(|| DatabaseError::Unknown(id.to_owned())),
-            None if self.databases.len() > 1 => Err(DatabaseError::Required),
+            Some(id) => {
+                let mut of_id = self.databases.iter().filter(|db| db.id == id).peekable();
+                if of_id.peek().is_none() {
+                    return Err(match v3 {
+                        true => DatabaseError::NotFound(id.to_owned()),
+                        false => DatabaseError::Unknown(id.to_owned()),
+                    });
+                }
+                match table {
+                    None => Ok(of_id.next().expect("peeked")),
+                    Some(table) => {
+                        of_id
+                            .find(|db| db.table == table)
+                            .ok_or_else(|| DatabaseError::NoTable {
+                                id: id.to_owned(),
+                                table: table.to_owned(),
+                            })
+                    }
+                }
+            }
+            // AgentOS counts database ids, not tables.
+            None if self.database_ids() > 1 => Err(DatabaseError::Required),
             None => self.databases.first().ok_or(DatabaseError::Required),
         }
+    }
+
+    fn database_ids(&self) -> usize {
+        let mut ids: Vec<&str> = self.databases.iter().map(|db| db.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    }
+}
+
+/// The other tables of an agno 3.1.10 database that `?table=` may name, as `DynamoDb`
+/// names them by default (`BaseDb.__init__`): AgentOS then picks that database when the
+/// table exists, and reads its sessions table.
+pub const AGNO_OTHER_TABLES: [&str; 5] = [
+    "agno_memories",
+    "agno_learnings",
+    "agno_metrics",
+    "agno_eval_runs",
+    "agno_knowledge",
+];
+
+/// agno 3.1.10's name for a sessions table's runs table (`BaseDb.__init__`), under 3.1.
+fn default_runs_table(contract: Contract, table: &str) -> Option<String> {
+    match (contract, table) {
+        (Contract::V2_1, _) => None,
+        (Contract::V3_1, "agno_sessions") => Some("agno_runs".into()),
+        (Contract::V3_1, table) => Some(format!("{table}_runs")),
     }
 }
 
@@ -247,12 +328,22 @@ pub enum DatabaseError {
     /// Several databases, and no `db_id`.
     #[error("The db_id query parameter is required when using multiple databases")]
     Required,
-    /// No database of that id.
+    /// No database of that id (AgentOS 2.1.10's words).
     #[error("Database with id '{0}' not found")]
     Unknown(String),
+    /// No database of that id (AgentOS 3.1.10's words).
+    #[error("No database found with id '{0}'")]
+    NotFound(String),
+    /// `?table=` without `?db_id=` (3.1).
+    #[error("The db_id query parameter is required when passing a table")]
+    TableWithoutId,
+    /// No database of that id has that sessions table (3.1).
+    #[error("No database with id '{id}' has table '{table}'")]
+    #[allow(missing_docs)]
+    NoTable { id: String, table: String },
 }
 
-fn parse_databases(list: &str) -> Result<Vec<Database>, ConfigError> {
+fn parse_databases(list: &str, contract: Contract) -> Result<Vec<Database>, ConfigError> {
     let mut databases: Vec<Database> = Vec::new();
     for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         let bad = || {
@@ -263,14 +354,15 @@ fn parse_databases(list: &str) -> Result<Vec<Database>, ConfigError> {
         let (id, rest) = entry.split_once('=').ok_or_else(bad)?;
         let mut parts = rest.split(':');
         let table = parts.next().unwrap_or_default();
-        let layout = match parts.next() {
+        let layout = match parts.next().map(str::trim).filter(|l| !l.is_empty()) {
             Some(layout) => KeyLayout::parse(layout).ok_or_else(bad)?,
-            None => KeyLayout::Composite,
+            None => KeyLayout::default_for(contract),
         };
         let runs_table = parts
             .next()
             .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty());
+            .filter(|t| !t.is_empty())
+            .or_else(|| default_runs_table(contract, table.trim()));
         if parts.next().is_some() {
             return Err(bad());
         }
@@ -278,7 +370,11 @@ fn parse_databases(list: &str) -> Result<Vec<Database>, ConfigError> {
         if id.is_empty() || table.is_empty() {
             return Err(bad());
         }
-        if databases.iter().any(|db| db.id == id) {
+        // Under 3.1 one id may hold several sessions tables (`?table=` picks one).
+        if databases
+            .iter()
+            .any(|db| db.id == id && (contract == Contract::V2_1 || db.table == table))
+        {
             return Err(ConfigError(format!(
                 "SESSION_DATABASES names database '{id}' twice"
             )));
@@ -339,21 +435,83 @@ mod tests {
         );
         assert!(config(&[("SESSION_DATABASES", "a=t:agno:r:extra")]).is_err());
         assert_eq!(c.databases[1].table, "t2");
-        assert_eq!(c.database(None), Err(DatabaseError::Required));
-        assert_eq!(c.database(Some("other")).unwrap().id, "other");
+        assert_eq!(c.database(None, None), Err(DatabaseError::Required));
+        assert_eq!(c.database(Some("other"), None).unwrap().id, "other");
         assert_eq!(
-            c.database(Some("x")).unwrap_err().to_string(),
+            c.database(Some("x"), None).unwrap_err().to_string(),
             "Database with id 'x' not found"
         );
     }
 
     #[test]
+    fn agentos_3_1_defaults_to_the_tables_agno_creates() {
+        let c = config(&[("AGENTOS_VERSION", "3.1")]).unwrap();
+        assert_eq!(c.contract, Contract::V3_1);
+        assert!(c.detect_session_type);
+        let db = &c.databases[0];
+        assert_eq!(
+            (db.table.as_str(), db.layout, db.runs_table.as_deref()),
+            ("agno_sessions", KeyLayout::Agno, Some("agno_runs"))
+        );
+        let c = config(&[("AGENTOS_VERSION", "3.1"), ("SESSION_TABLE", "chats")]).unwrap();
+        assert_eq!(c.databases[0].runs_table.as_deref(), Some("chats_runs"));
+        assert!(config(&[("AGENTOS_VERSION", "3")]).is_err());
+    }
+
+    #[test]
+    fn agentos_3_1_picks_a_database_by_id_and_table() {
+        let c = config(&[
+            ("AGENTOS_VERSION", "3.1"),
+            ("SESSION_DATABASES", "a=t1, a=t2:composite:r2, b=t3"),
+        ])
+        .unwrap();
+        let runs: Vec<_> = c
+            .databases
+            .iter()
+            .map(|d| d.runs_table.as_deref())
+            .collect();
+        assert_eq!(runs, [Some("t1_runs"), Some("r2"), Some("t3_runs")]);
+        assert_eq!(c.database(Some("a"), None).unwrap().table, "t1");
+        assert_eq!(c.database(Some("a"), Some("t2")).unwrap().table, "t2");
+        assert_eq!(
+            c.database(Some("a"), Some("t3")).unwrap_err().to_string(),
+            "No database with id 'a' has table 't3'"
+        );
+        assert_eq!(
+            c.database(None, Some("t1")),
+            Err(DatabaseError::TableWithoutId)
+        );
+        assert_eq!(
+            c.database(Some("z"), None).unwrap_err().to_string(),
+            "No database found with id 'z'"
+        );
+        assert_eq!(c.database(None, None), Err(DatabaseError::Required));
+        // One id, two tables: not "several databases".
+        let c = config(&[
+            ("AGENTOS_VERSION", "3.1"),
+            ("SESSION_DATABASES", "a=t1,a=t2"),
+        ])
+        .unwrap();
+        assert_eq!(c.database(None, None).unwrap().table, "t1");
+        assert!(
+            config(&[
+                ("AGENTOS_VERSION", "3.1"),
+                ("SESSION_DATABASES", "a=t1,a=t1")
+            ])
+            .is_err()
+        );
+        // The 2.1 contract has no `?table=`: ignored.
+        let c = config(&[("SESSION_DATABASES", "a=t1")]).unwrap();
+        assert_eq!(c.database(None, Some("zz")).unwrap().table, "t1");
+    }
+
+    #[test]
     fn single_database_still_checks_the_id() {
         let c = config(&[("DB_ID", "prod")]).unwrap();
-        assert_eq!(c.database(None).unwrap().id, "prod");
-        assert!(c.database(Some("prod")).is_ok());
+        assert_eq!(c.database(None, None).unwrap().id, "prod");
+        assert!(c.database(Some("prod"), None).is_ok());
         assert_eq!(
-            c.database(Some("dev")),
+            c.database(Some("dev"), None),
             Err(DatabaseError::Unknown("dev".into()))
         );
     }

@@ -2,9 +2,10 @@
 //! JSON event in, the session document out, failures as Lambda function errors whose
 //! `errorType` a state machine can branch on.
 //!
-//! Event: `{"session_id": "...", "type": "agent|team|workflow", "db_id": "...", "user_id": "..."}`
-//! (`type` defaults to `agent`; `db_id`, `user_id` optional). No security key applies:
-//! who may invoke the function is decided by IAM.
+//! Event: `{"session_id": "...", "type": "agent|team|workflow", "db_id": "...", "user_id": "...",
+//! "table": "..."}` (`type` defaults to `agent` under `AGENTOS_VERSION=2.1` and to the stored
+//! type under `3.1`; `db_id`, `user_id` optional; `table` is 3.1's). No security key
+//! applies: who may invoke the function is decided by IAM.
 
 use lambda_http::lambda_runtime::Diagnostic;
 use serde::Deserialize;
@@ -29,6 +30,9 @@ struct DirectEvent {
     db_id: Option<String>,
     #[serde(default)]
     user_id: Option<String>,
+    /// AgentOS 3.1's `?table=` (ignored under 2.1, whose AgentOS has none).
+    #[serde(default)]
+    table: Option<String>,
 }
 
 /// A failed direct invocation: `errorType` is one of `SessionNotFound`,
@@ -98,12 +102,10 @@ fn parse(event: &[u8]) -> Result<SessionRequest, Error> {
             input: value.to_owned(),
         })?),
     };
-    Ok(SessionRequest::new(
-        event.session_id,
-        session_type,
-        event.db_id,
-        event.user_id,
-    ))
+    Ok(
+        SessionRequest::new(event.session_id, session_type, event.db_id, event.user_id)
+            .with_table(event.table),
+    )
 }
 
 /// Answers a direct invocation with the session document (JSON text), noting what it

@@ -103,7 +103,7 @@ pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
 }
 
 /// The parameters that decide what is read and whose it is.
-const DECIDING: [&str; 3] = ["user_id", "type", "db_id"];
+const DECIDING: [&str; 4] = ["user_id", "type", "db_id", "table"];
 
 /// Drops names with no value (`"user_id": []`): `QueryMap`'s iterator indexes the first
 /// value of every name, and panics on an empty list.

@@ -11,7 +11,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use super::{answer, limits};
 use crate::error::Error;
 use crate::operation::{App, access};
-use crate::session::{SessionRequest, SessionType};
+use crate::session::{Contract, SessionRequest, SessionType};
 use crate::store::SessionStore;
 use crate::telemetry::RequestRecord;
 use crate::web;
@@ -51,8 +51,14 @@ pub(super) async fn handle<S: SessionStore>(
                 }
             }
         }
-        Ok(Target::OpenApi) => document(app, request, OPENAPI.as_bytes().to_vec(), record)
-            .unwrap_or_else(|error| answer::error(&error)),
+        Ok(Target::OpenApi) => {
+            let description = match config.contract {
+                Contract::V2_1 => OPENAPI_2_1,
+                Contract::V3_1 => OPENAPI_3_1,
+            };
+            document(app, request, description.as_bytes().to_vec(), record)
+                .unwrap_or_else(|error| answer::error(&error))
+        }
         Err(Reject::Redirect(location)) => answer::redirect(&location),
         Err(Reject::Error(error)) => {
             record.error_type = Some(error.error_type());
@@ -71,7 +77,9 @@ pub(super) async fn handle<S: SessionStore>(
 }
 
 /// The OpenAPI description of this endpoint, as AgentOS 2.1.10 describes it.
-const OPENAPI: &str = include_str!("../../openapi.json");
+const OPENAPI_2_1: &str = include_str!("../../openapi.json");
+/// ... and as AgentOS 3.1.10 does.
+const OPENAPI_3_1: &str = include_str!("../../openapi-3.1.json");
 
 /// A 200 JSON document (see [`web::document`]). REST APIs (v1) need binary media types
 /// configured to pass compressed bodies, so only HTTP APIs, Function URLs and ALBs get
@@ -136,48 +144,61 @@ impl From<Error> for Reject {
     }
 }
 
-/// Route, method, bearer token, then query parameters: FastAPI's order.
+/// Paths AgentOS 3.1.10's auth middleware lets through without a token
+/// (`_get_default_excluded_routes`); here they answer 404, or the OpenAPI document.
+const OPEN_PATHS: [&str; 7] = [
+    "/",
+    "/health",
+    "/info",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+    "/docs/oauth2-redirect",
+];
+
+/// Route, method, bearer token, then query parameters: FastAPI's order. AgentOS 3.1.10
+/// checks the token first, in a middleware, on every path but a few.
 fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
     let path = event_path(request);
-    if path == "/openapi.json" {
-        // Like FastAPI's own, the description needs no token.
-        return match *request.method() {
-            Method::GET => Ok(Target::OpenApi),
-            _ => Err(Error::MethodNotAllowed.into()),
-        };
-    }
-    let session_id = match session_id_in(&path) {
-        Some(id) => id,
-        None => {
-            // Starlette redirects a path with a trailing slash to the route without it.
-            return match path
-                .strip_suffix('/')
-                .filter(|p| session_id_in(p).is_some() || *p == "/sessions")
-            {
-                Some(without_slash) => Err(Reject::Redirect(absolute_url(request, without_slash))),
-                None => Err(Error::RouteNotFound.into()),
-            };
-        }
-    };
-    // FastAPI routes GET only: HEAD, like any other method, is 405.
-    if request.method() != Method::GET {
-        return Err(Error::MethodNotAllowed.into());
-    }
     // Starlette reads header bytes as Latin-1: a token with other bytes is a token (a
     // wrong one), not a missing header.
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
         .map(|value| latin1(value.as_bytes()));
-    access::authorize(app.config.security_key.as_ref(), authorization.as_deref())?;
+    let contract = app.config.contract;
+    let key = app.config.security_key.as_ref();
+    let session_id = match contract {
+        Contract::V2_1 => route_v2(request, &path)?,
+        Contract::V3_1 => {
+            let route = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
+            // The auth middleware comes before routing, and lets a few paths and CORS
+            // preflights through.
+            if request.method() != Method::OPTIONS && !OPEN_PATHS.contains(&route.as_ref()) {
+                access::authorize(contract, key, authorization.as_deref())?;
+            }
+            route_v3(request, &route)?
+        }
+    };
+    let Some(session_id) = session_id else {
+        return Ok(Target::OpenApi);
+    };
+    // FastAPI routes GET only: HEAD, like any other method, is 405.
+    if request.method() != Method::GET {
+        return Err(Error::MethodNotAllowed.into());
+    }
+    if contract == Contract::V2_1 {
+        access::authorize(contract, key, authorization.as_deref())?;
+    }
 
-    let (mut session_type, mut db_id, mut user_id) = (None, None, None);
+    let (mut session_type, mut db_id, mut user_id, mut table) = (None, None, None, None);
     for (name, value) in form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes()) {
         // A repeated parameter: the last one wins, as in FastAPI.
         match name.as_ref() {
             "type" => session_type = Some(value),
             "db_id" => db_id = Some(value.into_owned()),
             "user_id" => user_id = Some(value.into_owned()),
+            "table" => table = Some(value.into_owned()),
             _ => {}
         }
     }
@@ -189,12 +210,51 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
             })?,
         ),
     };
-    Ok(Target::Session(SessionRequest::new(
-        session_id,
-        session_type,
-        db_id,
-        user_id,
-    )))
+    Ok(Target::Session(
+        SessionRequest::new(session_id, session_type, db_id, user_id).with_table(table),
+    ))
+}
+
+/// The session id the path names (`None`: the OpenAPI document), as AgentOS 2.1.10
+/// routes: on the raw path, redirecting a trailing slash.
+fn route_v2(request: &Request, path: &str) -> Result<Option<String>, Reject> {
+    if path == "/openapi.json" {
+        // Like FastAPI's own, the description needs no token.
+        return match *request.method() {
+            Method::GET => Ok(None),
+            _ => Err(Error::MethodNotAllowed.into()),
+        };
+    }
+    match session_id_in(path) {
+        Some(id) => Ok(Some(id)),
+        // Starlette redirects a path with a trailing slash to the route without it.
+        None => match path
+            .strip_suffix('/')
+            .filter(|p| session_id_in(p).is_some() || *p == "/sessions")
+        {
+            Some(without_slash) => Err(Reject::Redirect(absolute_url(request, without_slash))),
+            None => Err(Error::RouteNotFound.into()),
+        },
+    }
+}
+
+/// ... and as AgentOS 3.1.10 routes: on the decoded path, whose trailing slashes its
+/// `TrailingSlashMiddleware` strips.
+fn route_v3(request: &Request, route: &str) -> Result<Option<String>, Reject> {
+    let route = match route.trim_end_matches('/') {
+        "" => route,
+        trimmed => trimmed,
+    };
+    if route == "/openapi.json" {
+        return match *request.method() {
+            Method::GET => Ok(None),
+            _ => Err(Error::MethodNotAllowed.into()),
+        };
+    }
+    match route.strip_prefix("/sessions/") {
+        Some(id) if !id.is_empty() && !id.contains('/') => Ok(Some(id.to_owned())),
+        _ => Err(Error::RouteNotFound.into()),
+    }
 }
 
 /// Bytes read as Latin-1, as Starlette decodes header values.

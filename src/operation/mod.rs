@@ -3,10 +3,10 @@
 
 pub mod access;
 
-use crate::config::Config;
+use crate::config::{AGNO_OTHER_TABLES, Config, Database, DatabaseError};
 use crate::error::Error;
 use crate::render::render;
-use crate::session::{SessionRequest, SessionType};
+use crate::session::{Contract, SessionRequest, SessionType};
 use crate::store::{SessionStore, StoredSession, Unreadable};
 
 /// DynamoDB's limit on a partition key value. A longer id cannot be stored, so it is
@@ -40,9 +40,10 @@ impl<S: SessionStore> App<S> {
 
     /// AgentOS's `get_session_by_id`, from `get_db` to the rendered document.
     pub async fn get_session(&self, request: &SessionRequest) -> Result<Found, Error> {
-        let database = self.config.database(request.db_id.as_deref())?;
-        // No type given: `agent`, as AgentOS 2.1.10; or, when configured, whatever type
-        // is stored (AgentOS 3.x).
+        let contract = self.config.contract;
+        let database = self.database(request).await?;
+        // No type given: `agent`, as AgentOS 2.1.10; or, under 3.1 or when configured,
+        // whatever type is stored.
         let wanted = request
             .session_type
             .or((!self.config.detect_session_type).then_some(SessionType::Agent));
@@ -53,21 +54,24 @@ impl<S: SessionStore> App<S> {
         if request.session_id.is_empty() || request.session_id.len() > MAX_SESSION_ID_BYTES {
             return Err(not_found());
         }
+        // AgentOS 3.1.10 reads by id alone and renders the session as the type asked
+        // for, whatever type it was stored as.
+        let lookup_type = match contract {
+            Contract::V2_1 => wanted,
+            Contract::V3_1 => None,
+        };
+        let owner = request.owner(contract);
         let stored = self
             .store
-            .find(
-                database,
-                &request.session_id,
-                wanted,
-                request.user_id.as_deref(),
-            )
+            .find(database, &request.session_id, lookup_type, owner)
             .await?
             .ok_or_else(not_found)?;
 
-        // As Agno's reader: a given user id must own it, and the stored type must match.
-        // Ownership comes first: nothing about another user's session is revealed.
-        if let Some(user_id) = &request.user_id
-            && stored.owner.as_ref() != Some(user_id)
+        // As Agno's reader: a given user id must own it, and (2.1.10) the stored type
+        // must match. Ownership comes first: nothing about another user's session is
+        // revealed.
+        if let Some(owner) = owner
+            && stored.owner.as_deref() != Some(owner)
         {
             return Err(not_found());
         }
@@ -75,11 +79,14 @@ impl<S: SessionStore> App<S> {
             session_id: request.session_id.clone(),
             problem,
         };
-        let session_type = match wanted {
-            Some(wanted) if stored.stored_type.as_deref() == Some(wanted.as_str()) => wanted,
-            Some(_) => return Err(not_found()),
+        let session_type = match (wanted, lookup_type) {
+            (Some(wanted), None) => wanted,
+            (Some(wanted), Some(_)) if stored.stored_type.as_deref() == Some(wanted.as_str()) => {
+                wanted
+            }
+            (Some(_), Some(_)) => return Err(not_found()),
             // The stored value is not quoted: it is stored content.
-            None => detect_type(&stored).ok_or_else(|| {
+            (None, _) => detect_type(&stored).ok_or_else(|| {
                 corrupt("attribute 'session_type' is not agent, team or workflow".into())
             })?,
         };
@@ -88,12 +95,31 @@ impl<S: SessionStore> App<S> {
             Unreadable::Corrupt(e) => corrupt(e.to_string()),
             Unreadable::Store(e) => Error::Storage(e),
         })?;
-        let body = render(&record, session_type).map_err(|e| corrupt(e.to_string()))?;
+        let body = render(&record, session_type, contract).map_err(|e| corrupt(e.to_string()))?;
         Ok(Found {
             body,
             item_bytes: stored.item_bytes,
             session_type,
         })
+    }
+}
+
+impl<S: SessionStore> App<S> {
+    /// AgentOS's `get_db`. Under 3.1 `?table=` may also name one of the database's other
+    /// tables (by agno's default names): the first database of the id is then chosen
+    /// if that table exists.
+    async fn database(&self, request: &SessionRequest) -> Result<&Database, Error> {
+        let (db_id, table) = (request.db_id.as_deref(), request.table.as_deref());
+        match self.config.database(db_id, table) {
+            Err(DatabaseError::NoTable { id, table }) if AGNO_OTHER_TABLES.contains(&&*table) => {
+                if self.store.table_exists(&table).await? {
+                    Ok(self.config.database(Some(&id), None)?)
+                } else {
+                    Err(DatabaseError::NoTable { id, table }.into())
+                }
+            }
+            other => Ok(other?),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use super::json::Int;
 use super::message::Message;
 use super::parts::{Data, Runs, Summary, datetime, raw_object};
 use super::{RenderError, to_body};
-use crate::session::SessionRecord;
+use crate::session::{Contract, SessionRecord};
 
 #[derive(Serialize)]
 struct AgentSessionDetail<'a> {
@@ -50,7 +50,7 @@ pub fn render(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
         total_tokens: data.total_tokens()?,
         agent_data: raw_object("agent_data", record.agent_data.as_ref())?,
         metrics: data.metrics(),
-        chat_history: runs.into_chat_history(),
+        chat_history: runs.into_chat_history(Contract::V2_1),
         created_at: datetime("created_at", record.created_at)?,
         updated_at: datetime("updated_at", record.updated_at)?,
     };

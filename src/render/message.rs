@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::json::{Int, RawObject, is_empty_container};
+use crate::session::Contract;
 
 /// One stored message, and (after [`Message::normalize`]) its `to_dict()` form.
 /// Field order is `Message.to_dict()`'s.
@@ -20,6 +21,9 @@ pub struct Message<'a> {
     pub reasoning_content: Option<&'a RawValue>,
     #[serde(default)]
     pub from_history: bool,
+    /// agno 3.x.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub compressed_content: Option<&'a RawValue>,
     #[serde(default)]
     pub stop_after_tool_call: bool,
     #[serde(borrow)]
@@ -40,6 +44,12 @@ pub struct Message<'a> {
     pub redacted_reasoning_content: Option<&'a RawValue>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub provider_data: Option<&'a RawValue>,
+    /// agno 3.x.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_status: Option<&'a RawValue>,
+    /// agno 3.x.
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_created_at: Option<&'a RawValue>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<Media<'a>>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
@@ -52,8 +62,8 @@ pub struct Message<'a> {
     pub audio_output: Option<Media<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub references: Option<References<'a>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<MessageMetrics<'a>>,
+    #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Metrics<'a>>,
     /// Agno stamps a message with the time it was built when none is stored; we don't
     /// invent one per request, so a message stored without it is answered without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,11 +73,18 @@ pub struct Message<'a> {
 impl<'a> Message<'a> {
     /// Applies `to_dict()`'s rules: empty lists and dicts are left out of the first block
     /// of fields, empty media lists and metrics are left out, media gain their defaults.
-    pub fn normalize(&mut self) {
+    /// agno 2.1.10's messages have no 3.x fields.
+    pub fn normalize(&mut self, contract: Contract) {
+        if contract == Contract::V2_1 {
+            self.compressed_content = None;
+            self.checkpoint_status = None;
+            self.checkpoint_created_at = None;
+        }
         for field in [
             &mut self.id,
             &mut self.content,
             &mut self.reasoning_content,
+            &mut self.compressed_content,
             &mut self.name,
             &mut self.tool_call_id,
             &mut self.tool_name,
@@ -76,8 +93,10 @@ impl<'a> Message<'a> {
             &mut self.tool_calls,
             &mut self.redacted_reasoning_content,
             &mut self.provider_data,
+            &mut self.checkpoint_status,
+            &mut self.checkpoint_created_at,
         ] {
-            if field.is_some_and(is_empty_container) {
+            if field.is_some_and(|f| f.get() == "null" || is_empty_container(f)) {
                 *field = None;
             }
         }
@@ -88,21 +107,29 @@ impl<'a> Message<'a> {
             (&mut self.files, MediaKind::File),
         ] {
             match list {
-                Some(items) if !items.is_empty() => items.iter_mut().for_each(|m| m.kind = kind),
+                Some(items) if !items.is_empty() => items.iter_mut().for_each(|m| {
+                    m.kind = kind;
+                    m.contract = contract;
+                }),
                 _ => *list = None,
             }
         }
         if let Some(audio) = &mut self.audio_output {
             audio.kind = MediaKind::Audio;
+            audio.contract = contract;
         }
-        if self.metrics.as_ref().is_some_and(MessageMetrics::is_empty) {
+        if let Some(metrics) = &mut self.metrics {
+            metrics.contract = contract;
+        }
+        if self.metrics.as_ref().is_some_and(Metrics::is_empty) {
             self.metrics = None;
         }
     }
 
     /// `content` as a string for a session name: the text itself, or for multimodal
-    /// content its first text part (`Message.get_content_string`). `None` when absent.
-    pub fn content_text(&self) -> Option<Cow<'a, str>> {
+    /// content its first text part (`Message.get_content_string`; without one, the parts
+    /// as `json.dumps`, ASCII-escaped by agno 2.1.10, not by 3.1.10). `None` when absent.
+    pub fn content_text(&self, contract: Contract) -> Option<Cow<'a, str>> {
         let raw = self.content?;
         match raw.get().as_bytes().first() {
             Some(b'"') => serde_json::from_str::<Cow<'a, str>>(raw.get())
@@ -120,13 +147,93 @@ impl<'a> Message<'a> {
                     .and_then(|p| serde_json::from_str::<Part>(p.get()).ok())
                     .and_then(|p| p.text.map(|t| t.into_owned()));
                 // No text part: `json.dumps(content)`.
-                let text = match text {
-                    Some(text) => text,
-                    None => super::python::json_dumps(raw).ok()?,
+                let text = match (text, contract) {
+                    (Some(text), _) => text,
+                    (None, Contract::V2_1) => super::python::json_dumps(raw).ok()?,
+                    (None, Contract::V3_1) => super::python::json_dumps_unicode(raw).ok()?,
                 };
                 Some(Cow::Owned(text))
             }
             _ => None,
+        }
+    }
+}
+
+/// A stored message's `metrics`, written as the contract's `to_dict()` writes it.
+#[derive(Debug)]
+pub struct Metrics<'a> {
+    /// agno 2.1.10's `Metrics`, read with its types.
+    v2: MessageMetrics<'a>,
+    /// The stored keys, for agno 3.x's `MessageMetrics`, which keeps values as stored.
+    raw: RawObject<'a>,
+    contract: Contract,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Metrics<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let raw: &'a RawValue = Deserialize::deserialize(deserializer)?;
+        Ok(Metrics {
+            v2: serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+            raw: serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
+            contract: Contract::V2_1,
+        })
+    }
+}
+
+/// agno 3.1.10's `MessageMetrics` fields, in `asdict` order (`timer` dropped).
+const METRICS_V3_KEYS: [&str; 13] = [
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "audio_input_tokens",
+    "audio_output_tokens",
+    "audio_total_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost",
+    "duration",
+    "time_to_first_token",
+    "provider_metrics",
+];
+
+impl Metrics<'_> {
+    /// agno 3.x's filter: no `None`, no integer 0 (`False` included), no empty dict.
+    /// Agno never stores `None` metrics, so a `null` in a float field is a stored `NaN`
+    /// (read as `null`), which the filter keeps and FastAPI writes as `null`.
+    fn v3_kept(key: &str, value: &RawValue) -> bool {
+        match value.get() {
+            "null" => matches!(key, "cost" | "duration" | "time_to_first_token"),
+            "0" | "-0" | "false" => false,
+            _ => !(value.get().starts_with('{') && is_empty_container(value)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self.contract {
+            Contract::V2_1 => self.v2.is_empty(),
+            Contract::V3_1 => !METRICS_V3_KEYS
+                .iter()
+                .any(|k| self.raw.get(k).is_some_and(|v| Self::v3_kept(k, v))),
+        }
+    }
+}
+
+impl Serialize for Metrics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self.contract {
+            Contract::V2_1 => self.v2.serialize(serializer),
+            Contract::V3_1 => {
+                let mut map = serializer.serialize_map(None)?;
+                for key in METRICS_V3_KEYS {
+                    if let Some(value) = self.raw.get(key).filter(|v| Self::v3_kept(key, v)) {
+                        map.serialize_entry(key, value)?;
+                    }
+                }
+                map.end()
+            }
         }
     }
 }
@@ -323,6 +430,7 @@ impl MediaKind {
 pub struct Media<'a> {
     fields: RawObject<'a>,
     kind: MediaKind,
+    contract: Contract,
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Media<'a> {
@@ -330,6 +438,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Media<'a> {
         Ok(Media {
             fields: RawObject::deserialize(deserializer)?,
             kind: MediaKind::Image,
+            contract: Contract::V2_1,
         })
     }
 }
@@ -338,12 +447,23 @@ impl Serialize for Media<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        let from_base64 = self
+        let v3 = self.contract == Contract::V3_1;
+        // agno 3.x: a media reference wins over base64 content, and keeps every key.
+        let reference = self
             .fields
-            .get("content")
-            .is_some_and(|c| c.get().starts_with('"'));
+            .get("media_reference")
+            .filter(|r| v3 && r.get().starts_with('{'));
+        let from_base64 = reference.is_none()
+            && self
+                .fields
+                .get("content")
+                .is_some_and(|c| c.get().starts_with('"'));
         for &key in self.kind.keys() {
             if from_base64 && !self.kind.keys_with_content().contains(&key) {
+                continue;
+            }
+            // agno 3.x writes the content (or the reference) after every other key.
+            if v3 && key == "content" {
                 continue;
             }
             match self.fields.get(key) {
@@ -354,6 +474,24 @@ impl Serialize for Media<'_> {
                         map.serialize_entry(key, &RawNumber(default))?;
                     }
                 }
+            }
+        }
+        if v3 {
+            match reference {
+                Some(reference) => map.serialize_entry("media_reference", reference)?,
+                None => {
+                    if let Some(content) = self.fields.get("content").filter(|c| c.get() != "null")
+                    {
+                        map.serialize_entry("content", content)?;
+                    }
+                }
+            }
+            if let Some(metadata) = self
+                .fields
+                .get("metadata")
+                .filter(|m| super::json::is_truthy(m))
+            {
+                map.serialize_entry("metadata", metadata)?;
             }
         }
         map.end()
@@ -378,7 +516,7 @@ mod tests {
 
     fn render(stored: &str) -> String {
         let mut message: Message = serde_json::from_str(stored).unwrap();
-        message.normalize();
+        message.normalize(Contract::V2_1);
         serde_json::to_string(&message).unwrap()
     }
 
@@ -425,13 +563,13 @@ mod tests {
     #[test]
     fn content_text_for_names() {
         let m: Message = serde_json::from_str(r#"{"role":"user","content":"caf\u00e9"}"#).unwrap();
-        assert_eq!(m.content_text().unwrap(), "café");
+        assert_eq!(m.content_text(Contract::V2_1).unwrap(), "café");
         let m: Message = serde_json::from_str(
             r#"{"role":"user","content":[{"type":"text","text":"look"},{"type":"image"}]}"#,
         )
         .unwrap();
-        assert_eq!(m.content_text().unwrap(), "look");
+        assert_eq!(m.content_text(Contract::V2_1).unwrap(), "look");
         let m: Message = serde_json::from_str(r#"{"role":"user"}"#).unwrap();
-        assert!(m.content_text().is_none());
+        assert!(m.content_text(Contract::V2_1).is_none());
     }
 }

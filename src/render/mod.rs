@@ -1,6 +1,7 @@
 //! AgentOS's session detail documents, rendered as a pure function of the stored record:
 //! `AgentSessionDetailSchema`, `TeamSessionDetailSchema` and
-//! `WorkflowSessionDetailSchema` of agno 2.1.10, as FastAPI serializes them.
+//! `WorkflowSessionDetailSchema` of agno 2.1.10 (`agent`, `team`, `workflow`) and of
+//! agno 3.1.10 (`v3`), as FastAPI serializes them.
 
 mod agent;
 mod json;
@@ -9,9 +10,10 @@ mod parts;
 pub mod python;
 mod team;
 pub mod time;
+mod v3;
 mod workflow;
 
-use crate::session::{Doc, SessionRecord, SessionType};
+use crate::session::{Contract, Doc, SessionRecord, SessionType};
 
 /// A stored session that cannot be rendered as its schema requires.
 #[derive(Debug, thiserror::Error)]
@@ -69,25 +71,37 @@ impl RenderError {
     }
 }
 
-/// The JSON body AgentOS answers for this session, read as `session_type`.
-pub fn render(record: &SessionRecord, session_type: SessionType) -> Result<Vec<u8>, RenderError> {
-    match render_as(record, session_type) {
+/// The JSON body the contract's AgentOS answers for this session, read as
+/// `session_type`.
+pub fn render(
+    record: &SessionRecord,
+    session_type: SessionType,
+    contract: Contract,
+) -> Result<Vec<u8>, RenderError> {
+    match render_as(record, session_type, contract) {
         // Python's `json.loads` keeps the last of repeated keys; serde's derived readers
         // refuse them. Rare, so the documents are rewritten only then.
         Err(RenderError::Json { source, .. })
             if source.to_string().starts_with("duplicate field") =>
         {
-            render_as(&without_duplicate_keys(record)?, session_type)
+            render_as(&without_duplicate_keys(record)?, session_type, contract)
         }
         other => other,
     }
 }
 
-fn render_as(record: &SessionRecord, session_type: SessionType) -> Result<Vec<u8>, RenderError> {
-    match session_type {
-        SessionType::Agent => agent::render(record),
-        SessionType::Team => team::render(record),
-        SessionType::Workflow => workflow::render(record),
+fn render_as(
+    record: &SessionRecord,
+    session_type: SessionType,
+    contract: Contract,
+) -> Result<Vec<u8>, RenderError> {
+    match (contract, session_type) {
+        (Contract::V2_1, SessionType::Agent) => agent::render(record),
+        (Contract::V2_1, SessionType::Team) => team::render(record),
+        (Contract::V2_1, SessionType::Workflow) => workflow::render(record),
+        (Contract::V3_1, SessionType::Agent) => v3::agent(record),
+        (Contract::V3_1, SessionType::Team) => v3::team(record),
+        (Contract::V3_1, SessionType::Workflow) => v3::workflow(record),
     }
 }
 

@@ -10,7 +10,7 @@ use super::RenderError;
 use super::json::{Int, is_empty_container, is_object, is_truthy, keep_null};
 use super::message::Message;
 use super::time::{iso_utc, normalize_isoformat};
-use crate::session::{Doc, Epoch};
+use crate::session::{Contract, Doc, Epoch};
 
 /// An empty JSON object, for AgentOS's `{}` defaults.
 pub fn empty_object() -> &'static RawValue {
@@ -187,9 +187,21 @@ pub struct Run<'a> {
     pub team_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub messages: Option<Vec<Message<'a>>>,
-    /// Workflow runs: the run's input.
+    /// The run's input (workflow runs: as given; agno 3.x agent and team runs: a
+    /// `RunInput` dict).
     #[serde(borrow, default)]
     pub input: Option<&'a RawValue>,
+    /// agno 3.x: set on member runs, which stay out of the chat history.
+    #[serde(borrow, default)]
+    pub parent_run_id: Option<&'a RawValue>,
+    /// agno 3.x: a member run stored without its id still names its agent or team.
+    #[serde(borrow, default)]
+    pub agent_name: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub team_name: Option<&'a RawValue>,
+    /// agno 3.x workflow runs: `WorkflowMetrics`, which must have `steps`.
+    #[serde(borrow, default)]
+    pub metrics: Option<&'a RawValue>,
 }
 
 impl<'a> Run<'a> {
@@ -199,13 +211,38 @@ impl<'a> Run<'a> {
             .iter()
             .flatten()
             .find(|m| m.role == "user")
-            .and_then(Message::content_text)
+            .and_then(|m| m.content_text(Contract::V2_1))
             .unwrap_or_default()
     }
 
     /// `run.get("agent_id")` truthy, after Agno's round trip drops `None`.
     pub fn has_agent(&self) -> bool {
         self.agent_id.is_some_and(is_truthy)
+    }
+
+    /// agno 3.x's `get_run_type(run) == "workflow"`: no agent or team names it.
+    pub fn is_workflow_run(&self) -> bool {
+        ![self.agent_id, self.agent_name, self.team_id, self.team_name]
+            .into_iter()
+            .flatten()
+            .any(is_truthy)
+    }
+
+    /// Whether `WorkflowRunOutput.from_dict` can read it: its metrics, when given, are
+    /// `WorkflowMetrics` (with `steps`). agno 3.1.10 answers 500 for a session holding
+    /// one it cannot read (a team run stored without its `team_id`, say); here such a
+    /// run is skipped, as every other run that is not a workflow's.
+    pub fn is_readable_workflow_run(&self) -> bool {
+        #[derive(Deserialize)]
+        struct Steps<'s> {
+            #[serde(borrow, default)]
+            steps: Option<&'s RawValue>,
+        }
+        match self.metrics.filter(|m| is_truthy(m)) {
+            None => true,
+            Some(metrics) => serde_json::from_str::<Steps>(metrics.get())
+                .is_ok_and(|m| m.steps.is_some_and(is_object)),
+        }
     }
 }
 
@@ -314,9 +351,23 @@ impl<'a> Runs<'a> {
         Ok(Runs(slots.into_iter().filter_map(|s| s.0).collect()))
     }
 
-    /// `get_chat_history()`: every message of every run, except history replays,
-    /// rendered as `Message.to_dict()`.
-    pub fn into_chat_history(self) -> Vec<Message<'a>> {
+    /// Every run that is an object, wherever it stands in the list (agno 3.x's
+    /// workflow sessions).
+    pub fn objects(doc: Option<&'a Doc>) -> Result<Self, RenderError> {
+        let Some(doc) = doc else {
+            return Ok(Runs(Vec::new()));
+        };
+        let slots: Option<Vec<Slot>> = parse("runs", doc)?;
+        Ok(Runs(
+            slots.into_iter().flatten().filter_map(|s| s.0).collect(),
+        ))
+    }
+
+    /// `get_chat_history()`, rendered as `Message.to_dict()`. agno 2.1.10: every
+    /// message of every run except history replays. agno 3.1.10: also without system
+    /// and tool messages, and only from top-level runs (not a team's member runs).
+    pub fn into_chat_history(self, contract: Contract) -> Vec<Message<'a>> {
+        let v3 = contract == Contract::V3_1;
         let mut history: Vec<Message<'a>> = Vec::with_capacity(
             self.0
                 .iter()
@@ -324,9 +375,13 @@ impl<'a> Runs<'a> {
                 .sum(),
         );
         for run in self.0 {
+            if v3 && run.parent_run_id.is_some_and(|p| p.get() != "null") {
+                continue;
+            }
             for mut message in run.messages.into_iter().flatten() {
-                if !message.from_history {
-                    message.normalize();
+                let skipped_role = v3 && matches!(message.role.as_ref(), "system" | "tool");
+                if !message.from_history && !skipped_role {
+                    message.normalize(contract);
                     history.push(message);
                 }
             }

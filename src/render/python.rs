@@ -22,14 +22,50 @@ pub enum DumpError {
 /// `json.dumps(value)` of a decoded JSON value.
 pub fn json_dumps(raw: &RawValue) -> Result<String, DumpError> {
     let mut out = String::with_capacity(raw.get().len() + 16);
-    dump(raw.get(), &mut out)?;
+    dump(raw.get(), Style::default(), &mut out)?;
     Ok(out)
 }
 
-/// Rewrites valid JSON text token by token, in one pass: Python's separators, its
-/// string escapes and number forms. (Reading it level by level would scan a deeply
-/// nested value once per level.)
-fn dump(text: &str, out: &mut String) -> Result<(), DumpError> {
+/// `json.dumps(value, indent=2)`.
+pub fn json_dumps_indented(raw: &RawValue) -> Result<String, DumpError> {
+    let mut out = String::with_capacity(raw.get().len() * 2 + 16);
+    let style = Style {
+        indent: Some(2),
+        ..Style::default()
+    };
+    dump(raw.get(), style, &mut out)?;
+    Ok(out)
+}
+
+/// `json.dumps(value, ensure_ascii=False)`.
+pub fn json_dumps_unicode(raw: &RawValue) -> Result<String, DumpError> {
+    let mut out = String::with_capacity(raw.get().len() + 16);
+    let style = Style {
+        unicode: true,
+        ..Style::default()
+    };
+    dump(raw.get(), style, &mut out)?;
+    Ok(out)
+}
+
+/// `json.dumps` options.
+#[derive(Clone, Copy, Default)]
+struct Style {
+    indent: Option<usize>,
+    /// `ensure_ascii=False`.
+    unicode: bool,
+}
+
+fn newline(out: &mut String, indent: usize, depth: usize) {
+    out.push('\n');
+    out.extend(std::iter::repeat_n(' ', indent * depth));
+}
+
+/// Rewrites valid JSON text token by token, in one pass: Python's separators (or its
+/// `indent=` layout), its string escapes and number forms. (Reading it level by level
+/// would scan a deeply nested value once per level.)
+fn dump(text: &str, style: Style, out: &mut String) -> Result<(), DumpError> {
+    let indent = style.indent;
     let bytes = text.as_bytes();
     let (mut i, mut depth) = (0, 0usize);
     while i < bytes.len() {
@@ -44,14 +80,33 @@ fn dump(text: &str, out: &mut String) -> Result<(), DumpError> {
                 }
                 out.push(char::from(open));
                 i += 1;
+                if let Some(indent) = indent {
+                    // Python writes empty containers as `{}` / `[]` even when indenting.
+                    let next = bytes[i..].iter().position(|b| !b.is_ascii_whitespace());
+                    match next.map(|n| bytes[i + n]) {
+                        Some(b'}' | b']') => {}
+                        _ => newline(out, indent, depth),
+                    }
+                }
             }
             close @ (b'}' | b']') => {
                 depth = depth.saturating_sub(1);
+                if let Some(indent) = indent
+                    && !matches!(out.as_bytes().last(), Some(b'{' | b'['))
+                {
+                    newline(out, indent, depth);
+                }
                 out.push(char::from(close));
                 i += 1;
             }
             b',' => {
-                out.push_str(", ");
+                match indent {
+                    Some(indent) => {
+                        out.push(',');
+                        newline(out, indent, depth);
+                    }
+                    None => out.push_str(", "),
+                }
                 i += 1;
             }
             b':' => {
@@ -60,7 +115,11 @@ fn dump(text: &str, out: &mut String) -> Result<(), DumpError> {
             }
             b'"' => {
                 let end = string_end(bytes, i);
-                quote(&serde_json::from_str::<Cow<str>>(&text[i..end])?, out);
+                quote(
+                    &serde_json::from_str::<Cow<str>>(&text[i..end])?,
+                    style.unicode,
+                    out,
+                );
                 i = end;
             }
             b'-' | b'0'..=b'9' => {
@@ -155,8 +214,9 @@ pub fn float_repr(f: f64) -> String {
     out
 }
 
-/// A JSON string literal with `ensure_ascii=True` escaping.
-fn quote(s: &str, out: &mut String) {
+/// A JSON string literal with `ensure_ascii=True` escaping (or, `unicode`, only the
+/// escapes `ensure_ascii=False` keeps: quotes, backslashes and control characters).
+fn quote(s: &str, unicode: bool, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -169,6 +229,7 @@ fn quote(s: &str, out: &mut String) {
             '\u{c}' => out.push_str("\\f"),
             // Python escapes everything outside ' '..='~' (DEL included).
             ' '..='~' => out.push(c),
+            c if unicode && c >= ' ' => out.push(c),
             c => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
@@ -218,6 +279,18 @@ mod tests {
             r#"{"big": 123456789012345678901234567890}"#
         );
         assert_eq!(dumps(r#""\u0001\u007f~""#), r#""\u0001\u007f~""#);
+    }
+
+    #[test]
+    fn dumps_indented_like_python() {
+        let indented =
+            |text: &str| json_dumps_indented(serde_json::from_str(text).unwrap()).unwrap();
+        assert_eq!(
+            indented(r#"{"input_content": "hi", "l": [1, {}], "e": [], "n": {"k": null}}"#),
+            "{\n  \"input_content\": \"hi\",\n  \"l\": [\n    1,\n    {}\n  ],\n  \"e\": [],\n  \"n\": {\n    \"k\": null\n  }\n}"
+        );
+        assert_eq!(indented("{}"), "{}");
+        assert_eq!(indented(r#""x""#), r#""x""#);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::json::Int;
 use super::message::Message;
 use super::parts::{Data, Runs, Summary, datetime, raw_object};
 use super::{RenderError, to_body};
-use crate::session::SessionRecord;
+use crate::session::{Contract, SessionRecord};
 
 #[derive(Serialize)]
 struct TeamSessionDetail<'a> {
@@ -54,7 +54,7 @@ pub fn render(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
         session_state: data.session_state(),
         metrics: data.metrics(),
         team_data: raw_object("team_data", record.team_data.as_ref())?,
-        chat_history: runs.into_chat_history(),
+        chat_history: runs.into_chat_history(Contract::V2_1),
         created_at: datetime("created_at", record.created_at)?,
         updated_at: datetime("updated_at", record.updated_at)?,
         total_tokens: data.total_tokens()?,

@@ -33,7 +33,7 @@ pub fn render(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
         raw_object("workflow_data", record.workflow_data.as_ref())?.unwrap_or(empty_object());
     let session_name = match &data.fields.session_name {
         Some(name) => name.clone(),
-        None => derived_name(record, workflow_data)?,
+        None => derived_name(Runs::first(record.runs.as_ref())?, workflow_data)?,
     };
     let document = WorkflowSessionDetail {
         user_id: record.user_id.as_deref(),
@@ -51,13 +51,13 @@ pub fn render(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
     to_body(&document, record)
 }
 
-/// `get_session_name` for workflows: the first run's input (text as is, a dict as
-/// `json.dumps`), else `New <workflow name> Session`, else "".
-fn derived_name<'a>(
-    record: &SessionRecord,
+/// `get_session_name` for workflows, given the first run: its input (text as is, a
+/// dict as `json.dumps`), else `New <workflow name> Session`, else "".
+pub(super) fn derived_name<'a>(
+    first: Option<super::parts::Run<'_>>,
     workflow_data: &RawValue,
 ) -> Result<Cow<'a, str>, RenderError> {
-    let Some(first) = Runs::first(record.runs.as_ref())? else {
+    let Some(first) = first else {
         return Ok(Cow::Borrowed(""));
     };
     let json_err = |source| RenderError::Json {
@@ -98,7 +98,7 @@ fn derived_name<'a>(
     }
 }
 
-fn dump_error(attribute: &'static str, error: DumpError) -> RenderError {
+pub(super) fn dump_error(attribute: &'static str, error: DumpError) -> RenderError {
     match error {
         DumpError::Json(source) => RenderError::Json { attribute, source },
         DumpError::TooDeep => RenderError::shape(attribute, "is nested too deeply"),

@@ -56,22 +56,55 @@ impl fmt::Display for SessionType {
     }
 }
 
+/// Which AgentOS the service answers as (`AGENTOS_VERSION`): the two differ in their
+/// documents, their errors and how they read storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Contract {
+    /// agno 2.1.10's AgentOS: the documented contract.
+    #[default]
+    V2_1,
+    /// agno 3.1.10's AgentOS.
+    V3_1,
+}
+
+impl Contract {
+    /// `2.1` or `3.1` (a patch number such as `3.1.10` is accepted).
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim() {
+            "2.1" | "2.1.10" => Some(Contract::V2_1),
+            "3.1" | "3.1.10" => Some(Contract::V3_1),
+            _ => None,
+        }
+    }
+
+    /// The setting's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Contract::V2_1 => "2.1",
+            Contract::V3_1 => "3.1",
+        }
+    }
+}
+
 /// A validated request for one session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRequest {
     /// As the caller gave it (percent-decoded).
     pub session_id: String,
-    /// `None` when the caller named no type: `agent`, as AgentOS 2.1.10, unless type
-    /// detection is configured.
+    /// `None` when the caller named no type: `agent` under AgentOS 2.1.10, the stored
+    /// type under 3.1.10 (or when type detection is configured).
     pub session_type: Option<SessionType>,
     /// `None` when absent or empty: AgentOS treats both alike (`if not db_id`).
     pub db_id: Option<String>,
-    /// `None` when absent or empty: AgentOS only filters on a non-empty user id.
+    /// As given: AgentOS 2.1.10 filters only on a non-empty user id, 3.1.10 on any
+    /// given one (see [`SessionRequest::owner`]).
     pub user_id: Option<String>,
+    /// AgentOS 3.x's `?table=`, `None` when absent or empty.
+    pub table: Option<String>,
 }
 
 impl SessionRequest {
-    /// A request; empty `db_id` and `user_id` count as absent.
+    /// A request; an empty `db_id` counts as absent.
     pub fn new(
         session_id: impl Into<String>,
         session_type: Option<SessionType>,
@@ -82,7 +115,23 @@ impl SessionRequest {
             session_id: session_id.into(),
             session_type,
             db_id: db_id.filter(|s| !s.is_empty()),
-            user_id: user_id.filter(|s| !s.is_empty()),
+            user_id,
+            table: None,
+        }
+    }
+
+    /// With AgentOS 3.x's `?table=` (empty counts as absent, as `if table`).
+    pub fn with_table(mut self, table: Option<String>) -> Self {
+        self.table = table.filter(|s| !s.is_empty());
+        self
+    }
+
+    /// The user whose session this must be: 2.1.10 filters on `if user_id`, 3.1.10 on
+    /// `user_id is not None`, so an empty `?user_id=` matches only an empty owner.
+    pub fn owner(&self, contract: Contract) -> Option<&str> {
+        match contract {
+            Contract::V2_1 => self.user_id.as_deref().filter(|u| !u.is_empty()),
+            Contract::V3_1 => self.user_id.as_deref(),
         }
     }
 }

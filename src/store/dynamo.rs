@@ -1,7 +1,9 @@
 //! [`SessionStore`] on Amazon DynamoDB: one `GetItem` per request (and, with agno 3.x's
 //! runs table, one `Query` alongside it).
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use aws_config::retry::RetryConfig;
@@ -23,7 +25,13 @@ use crate::session::SessionType;
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
+    /// Runs tables found missing, and when: agno creates its runs table on first use,
+    /// so a table written only by agno 2.x has none, which reads as no runs.
+    missing_runs_tables: Arc<Mutex<HashMap<String, Instant>>>,
 }
+
+/// How long a missing runs table is taken as missing before it is looked for again.
+const MISSING_TABLE_RECHECK: Duration = Duration::from_secs(60);
 
 impl DynamoStore {
     /// Uses `client`'s configuration, with `GetItem` answers read by `serde_json`
@@ -37,6 +45,7 @@ impl DynamoStore {
             .build();
         DynamoStore {
             client: Client::from_conf(config),
+            missing_runs_tables: Arc::default(),
         }
     }
 
@@ -119,6 +128,21 @@ impl SessionStore for DynamoStore {
         });
         Ok(item?.map(|item| StoredSession::from_item(item, rows)))
     }
+
+    async fn table_exists(&self, table: &str) -> Result<bool, StoreError> {
+        match self.client.describe_table().table_name(table).send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match e.as_service_error().and_then(ProvideErrorMetadata::code) {
+                Some("ResourceNotFoundException") => Ok(false),
+                // Not allowed to look: as good as absent for this read-only function.
+                Some("AccessDeniedException") => {
+                    tracing::warn!(table, "not allowed to describe the table: taken as absent");
+                    Ok(false)
+                }
+                _ => Err(classify(e, None, table)),
+            },
+        }
+    }
 }
 
 impl DynamoStore {
@@ -154,7 +178,7 @@ impl DynamoStore {
                     .limit(1)
                     .send()
                     .await
-                    .map_err(|e| classify(e, database, &database.table))?;
+                    .map_err(|e| classify(e, Some(database), &database.table))?;
                 return Ok(output.items.and_then(|items| items.into_iter().next()));
             }
             (KeyLayout::Composite, Some(session_type), _) => Some(session_type.as_str().to_owned()),
@@ -171,7 +195,7 @@ impl DynamoStore {
         let output = request
             .send()
             .await
-            .map_err(|e| classify(e, database, &database.table))?;
+            .map_err(|e| classify(e, Some(database), &database.table))?;
         Ok(output.item)
     }
 
@@ -191,7 +215,7 @@ impl DynamoStore {
             .expression_attribute_names("#u", "user_id")
             .send()
             .await
-            .map_err(|e| classify(e, database, &database.table))?;
+            .map_err(|e| classify(e, Some(database), &database.table))?;
         let mut keys: Vec<(String, bool)> = output
             .items
             .unwrap_or_default()
@@ -214,16 +238,46 @@ impl DynamoStore {
         runs_table: &str,
         session_id: &str,
     ) -> Result<Vec<Item>, StoreError> {
+        let known_missing = |tables: &HashMap<String, Instant>| {
+            tables
+                .get(runs_table)
+                .is_some_and(|at| at.elapsed() < MISSING_TABLE_RECHECK)
+        };
+        if known_missing(
+            &self
+                .missing_runs_tables
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        ) {
+            return Ok(Vec::new());
+        }
         let mut rows = Vec::new();
         let mut start = None;
         for _ in 0..MAX_RUN_PAGES {
-            let output = self
+            let sent = self
                 .query_session(runs_table, session_id)
                 .index_name(RUNS_BY_SESSION_INDEX)
                 .set_exclusive_start_key(start)
                 .send()
-                .await
-                .map_err(|e| classify(e, database, runs_table))?;
+                .await;
+            let output = match sent {
+                Err(e)
+                    if e.as_service_error().and_then(ProvideErrorMetadata::code)
+                        == Some("ResourceNotFoundException") =>
+                {
+                    tracing::warn!(
+                        runs_table,
+                        "runs table does not exist: sessions are read without its runs \
+                         (agno 3.x creates it on first use)"
+                    );
+                    self.missing_runs_tables
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(runs_table.to_owned(), Instant::now());
+                    return Ok(Vec::new());
+                }
+                sent => sent.map_err(|e| classify(e, Some(database), runs_table))?,
+            };
             rows.extend(output.items.unwrap_or_default());
             start = output.last_evaluated_key;
             if start.is_none() {
@@ -239,7 +293,7 @@ impl DynamoStore {
 
 fn classify<E: ProvideErrorMetadata>(
     error: SdkError<E, HttpResponse>,
-    database: &Database,
+    database: Option<&Database>,
     table: &str,
 ) -> StoreError {
     match &error {
@@ -280,8 +334,9 @@ fn classify<E: ProvideErrorMetadata>(
                 },
                 // A GetItem with one key too few, or one too many.
                 "ValidationException"
-                    if message.contains("key element does not match the schema")
-                        || message.contains("number of conditions on the keys is invalid") =>
+                    if let Some(database) = database
+                        && (message.contains("key element does not match the schema")
+                            || message.contains("number of conditions on the keys is invalid")) =>
                 {
                     let hint = match database.layout {
                         KeyLayout::Composite => "agno",

@@ -155,7 +155,7 @@ fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
 /// Python's `json.dumps` writes `NaN`, `Infinity` and `-Infinity`, which are not JSON;
 /// AgentOS reads them and answers `null` for them. They become `null` here, where they
 /// stand as values (not inside strings). Text without them is returned untouched.
-fn without_non_finite(text: String) -> String {
+pub(super) fn without_non_finite(text: String) -> String {
     if !(text.contains("NaN") || text.contains("Infinity")) {
         return text;
     }

@@ -32,6 +32,13 @@ pub trait SessionStore: Send + Sync {
         session_type: Option<SessionType>,
         owner: Option<&str>,
     ) -> impl Future<Output = Result<Option<StoredSession>, StoreError>> + Send;
+
+    /// Whether `table` exists (AgentOS 3.x's `?table=` may name a database's other
+    /// tables). A store that cannot tell says no.
+    fn table_exists(&self, table: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        let _ = table;
+        async { Ok(false) }
+    }
 }
 
 /// A stored session: first what decides whether the caller may see it, then its

@@ -1,109 +1,128 @@
 //! agno 3.x keeps a session's runs in a table of their own (one item per run: `run_id`,
 //! `session_id`, `run_index`, `created_at`, and the run as JSON text in `run_data`).
-//! AgentOS 3.x reads them back into the session: the runs still stored in the session
-//! item first (a runs-table copy replacing the run of the same `run_id`), then the runs
-//! only in the table, by `(run_index, created_at)`. The result is the `runs` document
-//! agno 2.1.10 would have stored, so rendering stays the same.
+//! AgentOS 3.x reads them back into the session (`merge_runs_table_with_legacy_blob`):
+//! the runs still stored in the session item first, those with a `run_id` only, a
+//! runs-table copy replacing the run of the same `run_id`; then the runs only in the
+//! table, by `(run_index, created_at)`. Without stored runs, the table's runs as they
+//! are. The result is a `runs` document as agno 2.1.10 would have stored it, so
+//! rendering stays the same.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::item::{Item, RecordError};
+use super::item::{Item, RecordError, without_non_finite};
 use crate::session::Doc;
 
 struct Row {
-    run_id: Option<String>,
     order: (f64, f64),
     run_data: String,
 }
 
 impl Row {
-    fn from_item(mut item: Item) -> Result<Self, RecordError> {
+    /// `None` for a row without `run_data` (agno skips it).
+    fn from_item(mut item: Item) -> Result<Option<Self>, RecordError> {
+        // `r.get("run_index") or 0`, then `created_at`.
         let number = |item: &Item, name: &str| match item.get(name) {
             Some(AttributeValue::N(n)) => n.parse::<f64>().unwrap_or(0.0),
             _ => 0.0,
         };
         let order = (number(&item, "run_index"), number(&item, "created_at"));
-        let run_id = match item.remove("run_id") {
-            Some(AttributeValue::S(id)) => Some(id),
-            _ => None,
-        };
         match item.remove("run_data") {
-            Some(AttributeValue::S(run_data)) => Ok(Row {
-                run_id,
-                order,
-                run_data,
-            }),
-            _ => Err(RecordError::new(
+            Some(AttributeValue::S(run_data)) => {
+                // Python's `json.dumps` writes NaN and ±Infinity; AgentOS answers null.
+                let run_data = without_non_finite(run_data);
+                serde_json::from_str::<&RawValue>(&run_data).map_err(|e| {
+                    RecordError::new(
+                        "run_data",
+                        format!("of a runs-table item is not valid JSON: {e}"),
+                    )
+                })?;
+                Ok(Some(Row { order, run_data }))
+            }
+            None => Ok(None),
+            Some(_) => Err(RecordError::new(
                 "run_data",
-                "of a runs-table item is missing or not a string",
+                "of a runs-table item is not a string",
             )),
         }
     }
 }
 
-#[derive(Deserialize)]
-struct RunId<'a> {
-    #[serde(borrow, default)]
-    run_id: Option<std::borrow::Cow<'a, str>>,
+/// A run's `run_id`, when the run is an object that has one.
+fn run_id(run: &RawValue) -> Option<std::borrow::Cow<'_, str>> {
+    #[derive(Deserialize)]
+    struct RunId<'a> {
+        #[serde(borrow, default)]
+        run_id: Option<std::borrow::Cow<'a, str>>,
+    }
+    if !run.get().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str::<RunId>(run.get()).ok()?.run_id
 }
 
 /// The session's runs: `legacy` (the session item's own `runs`) merged with the rows of
 /// the runs table.
 pub fn merge(legacy: Option<&Doc>, rows: Vec<Item>) -> Result<Option<Doc>, RecordError> {
-    if rows.is_empty() {
-        return Ok(legacy.cloned());
-    }
-    let mut rows = rows
+    let mut rows: Vec<Row> = rows
         .into_iter()
         .map(Row::from_item)
-        .collect::<Result<Vec<_>, _>>()?;
+        .filter_map(Result::transpose)
+        .collect::<Result<_, _>>()?;
     rows.sort_by(|a, b| {
         a.order
             .partial_cmp(&b.order)
             .unwrap_or(std::cmp::Ordering::Equal)
     });
-    for row in &rows {
-        serde_json::from_str::<&RawValue>(&row.run_data).map_err(|e| {
-            RecordError::new(
-                "run_data",
-                format!("of run {:?} is not valid JSON: {e}", row.run_id),
-            )
-        })?;
-    }
+    let table: Vec<&RawValue> = rows
+        .iter()
+        .map(|row| serde_json::from_str(&row.run_data).expect("checked in Row::from_item"))
+        .collect();
 
-    let legacy_runs: Vec<&RawValue> = match legacy {
-        Some(doc) => serde_json::from_str::<Option<Vec<&RawValue>>>(doc.as_str())
-            .map_err(|e| RecordError::new("runs", format!("is not a list of runs: {e}")))?
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let mut used = vec![false; rows.len()];
-    let mut merged: Vec<&str> = Vec::with_capacity(legacy_runs.len() + rows.len());
+    // An unreadable blob is ignored, as agno ignores it.
+    let legacy_runs: Vec<&RawValue> = legacy
+        .and_then(|doc| serde_json::from_str::<Option<Vec<&RawValue>>>(doc.as_str()).ok())
+        .flatten()
+        .unwrap_or_default();
+    if legacy_runs.is_empty() {
+        return Ok(Some(join(table.iter().map(|run| run.get()))));
+    }
+    let table_ids: Vec<Option<std::borrow::Cow<str>>> = table
+        .iter()
+        .map(|run| run_id(run).filter(|_| run.get().starts_with('{')))
+        .collect();
+    let mut merged: Vec<&str> = Vec::with_capacity(legacy_runs.len() + table.len());
+    let mut legacy_ids = Vec::with_capacity(legacy_runs.len());
     for run in &legacy_runs {
-        let id = serde_json::from_str::<RunId>(run.get())
-            .ok()
-            .and_then(|r| r.run_id);
-        let replacement = id.as_deref().and_then(|id| {
-            rows.iter()
-                .position(|row| row.run_id.as_deref() == Some(id))
-        });
-        match replacement {
-            Some(i) => {
-                used[i] = true;
-                merged.push(&rows[i].run_data);
-            }
-            None => merged.push(run.get()),
+        let Some(id) = run_id(run) else {
+            continue;
+        };
+        // The table's copy of a run id: the last row with it, as a dict keeps the last.
+        let replacement = table_ids.iter().rposition(|t| t.as_deref() == Some(&*id));
+        merged.push(replacement.map_or(run.get(), |i| table[i].get()));
+        legacy_ids.push(id);
+    }
+    for (run, id) in table.iter().zip(&table_ids) {
+        if let Some(id) = id
+            && !legacy_ids.contains(id)
+        {
+            merged.push(run.get());
         }
     }
-    merged.extend(
-        rows.iter()
-            .zip(&used)
-            .filter(|(_, used)| !**used)
-            .map(|(row, _)| row.run_data.as_str()),
-    );
-    Ok(Some(Doc::new(format!("[{}]", merged.join(",")))))
+    Ok(Some(join(merged.into_iter())))
+}
+
+fn join<'a>(runs: impl Iterator<Item = &'a str>) -> Doc {
+    let mut text = String::from("[");
+    for (i, run) in runs.enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(run);
+    }
+    text.push(']');
+    Doc::new(text)
 }
 
 #[cfg(test)]
@@ -147,10 +166,25 @@ mod tests {
     }
 
     #[test]
-    fn no_rows_keeps_the_item_and_bad_rows_are_named() {
-        let legacy = Doc::new("[]");
-        assert_eq!(merge(Some(&legacy), Vec::new()).unwrap(), Some(legacy));
-        assert_eq!(merge(None, Vec::new()).unwrap(), None);
+    fn stored_runs_without_an_id_are_dropped_as_agno_drops_them() {
+        let legacy = Doc::new(r#"[{"v": "no id"}, 7, {"run_id": "r1"}, {"run_id": null}]"#);
+        let merged = merge(Some(&legacy), Vec::new()).unwrap().unwrap();
+        assert_eq!(merged.as_str(), r#"[{"run_id": "r1"}]"#);
+        // Nothing stored in the item: the table's runs as they are.
+        let rows = vec![row("x", "0", "1", r#"{"v": NaN}"#)];
+        assert_eq!(
+            merge(None, rows).unwrap().unwrap().as_str(),
+            r#"[{"v": null}]"#
+        );
+        assert_eq!(merge(None, Vec::new()).unwrap().unwrap().as_str(), "[]");
+        // An unreadable blob is ignored.
+        let rows = vec![row("r2", "0", "1", r#"{"run_id":"r2"}"#)];
+        let merged = merge(Some(&Doc::new("not json")), rows).unwrap().unwrap();
+        assert_eq!(merged.as_str(), r#"[{"run_id":"r2"}]"#);
+    }
+
+    #[test]
+    fn bad_rows_are_named() {
         let err = merge(None, vec![row("r1", "0", "1", "{broken")]).unwrap_err();
         assert_eq!(err.attribute, "run_data");
     }

@@ -218,7 +218,8 @@ proptest! {
 
 /// The function may only read single items of its table: `dynamodb:GetItem`, and
 /// `dynamodb:Query` only where an opt-in needs it (type detection on a composite table,
-/// an agno 3.x runs table), each under its condition.
+/// an agno 3.x runs table), `dynamodb:DescribeTable` only under the 3.1 contract, each
+/// under its condition.
 #[test]
 fn iam_allows_only_get_item() {
     let template =
@@ -230,22 +231,28 @@ fn iam_allows_only_get_item() {
             .split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | '"' | '\''))
             .filter(|word| word.to_ascii_lowercase().starts_with("dynamodb:"))
         {
-            if word == "dynamodb:Query" {
+            let conditions: &[&str] = match word {
+                "dynamodb:Query" => &["- QueryTable", "- ReadRuns"],
+                "dynamodb:DescribeTable" => &["- AgentOs3"],
+                _ => &[],
+            };
+            if !conditions.is_empty() {
                 let guarded = lines[i.saturating_sub(6)..i]
                     .iter()
-                    .any(|l| matches!(l.trim(), "- QueryTable" | "- HasRunsTable"));
-                assert!(
-                    guarded,
-                    "dynamodb:Query outside an opt-in condition, line {}",
-                    i + 1
-                );
+                    .any(|l| conditions.contains(&l.trim()));
+                assert!(guarded, "{word} outside its condition, line {}", i + 1);
             }
             actions.push(word);
         }
     }
     assert_eq!(
         actions,
-        ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Query"],
+        [
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:Query",
+            "dynamodb:DescribeTable"
+        ],
         "DynamoDB actions in template.yaml"
     );
     // No managed policy that grants more (DynamoDBCrudPolicy, DynamoDBReadPolicy, …).

@@ -21,12 +21,24 @@ pub fn endpoint() -> String {
 
 /// A client for DynamoDB Local (any credentials and region do).
 pub fn client(endpoint: &str) -> Client {
+    client_in(endpoint, "local")
+}
+
+/// A client whose tables live apart from every other namespace's: DynamoDB Local keeps
+/// one database per access key (unless started with `-sharedDb`), so tests can use
+/// fixed table names (AgentOS's `?table=` names them) without meeting each other.
+/// Access keys are letters and digits: anything else in `namespace` is dropped.
+pub fn client_in(endpoint: &str, namespace: &str) -> Client {
+    let namespace: String = namespace
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
-            "local",
+            namespace.as_str(),
             "local",
             None,
             None,

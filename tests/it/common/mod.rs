@@ -249,6 +249,11 @@ impl<S: SessionStore> SessionStore for Counting<S> {
             .find(database, session_id, session_type, owner)
             .await
     }
+
+    async fn table_exists(&self, table: &str) -> Result<bool, agno_session_lambda::StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.inner.table_exists(table).await
+    }
 }
 
 /// What a handler answered: status, headers and body (parsed as JSON where it is).

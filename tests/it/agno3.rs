@@ -293,3 +293,188 @@ async fn type_detection_decides_ownership_first() {
     let answer = get(&detecting, "/sessions/dup", "user_id=C", &[]).await;
     assert_eq!(answer.status, 404, "{}", answer.text);
 }
+
+/// The 3.1 contract's fixtures: items agno 3.1.10 stored and the answers it gave.
+fn compat3() -> (Value, Value) {
+    (
+        load_json("tests/compat3/fixtures/items.json"),
+        load_json("tests/compat3/fixtures/cases.json"),
+    )
+}
+
+/// `AGENTOS_VERSION=3.1` and nothing else: the tables agno 3.1.10 creates by default
+/// (`agno_sessions`, keyed on `session_id`, and `agno_runs`) are read as they are, and
+/// every recorded answer for them comes back.
+#[tokio::test]
+async fn agentos_3_1_needs_no_other_setting_for_the_tables_agno_creates() {
+    let (items, cases) = compat3();
+    let client = dynamo_local::client_in(&dynamo_local::endpoint(), "agnodefaults");
+    dynamo_local::create_table(&client, "agno_sessions", KeyLayout::Agno).await;
+    dynamo_local::create_runs_table(&client, "agno_runs").await;
+    for named in items["items"].as_array().unwrap() {
+        if named["database"] != "compat3-db" {
+            continue;
+        }
+        dynamo_local::put_item(&client, "agno_sessions", item(&named["item"])).await;
+        for row in named["runs"].as_array().unwrap() {
+            dynamo_local::put_item(&client, "agno_runs", item(row)).await;
+        }
+    }
+    let mut config = Config::from_lookup(|name| (name == "AGENTOS_VERSION").then(|| "3.1".into()))
+        .expect("valid");
+    config.metrics_namespace = None;
+    let app = App::new(config, DynamoStore::new(client));
+
+    let mut checked = 0;
+    for case in cases["cases"].as_array().unwrap() {
+        let query = case["query"].as_str().unwrap();
+        let plain = case["setup"] == "single"
+            && case["method"] == "GET"
+            && case["headers"].as_object().unwrap().is_empty()
+            && !query.contains("db_id")
+            && !query.contains("table");
+        if !plain {
+            continue;
+        }
+        let answer = get(&app, case["path"].as_str().unwrap(), query, &[]).await;
+        let expected = &case["expected"];
+        assert_eq!(answer.status, expected["status"], "{}", case["id"]);
+        if answer.status != 307 {
+            assert_eq!(answer.json(), expected["body"], "{}", case["id"]);
+        }
+        checked += 1;
+    }
+    assert!(checked > 400, "only {checked} cases apply");
+    println!(
+        "AGENTOS_VERSION=3.1 alone: {checked} recorded answers from agno_sessions + agno_runs"
+    );
+}
+
+/// A direct invocation follows the contract: no `type` reads the stored type, a given
+/// type is the shape answered, `table` picks a table, and 3.1's error texts.
+#[tokio::test]
+async fn direct_invocation_under_agentos_3_1() {
+    let (items, _) = compat3();
+    let client = dynamo_local::client_in(&dynamo_local::endpoint(), "agnodirect");
+    dynamo_local::create_table(&client, "agno_sessions", KeyLayout::Agno).await;
+    dynamo_local::create_runs_table(&client, "agno_runs").await;
+    for named in items["items"].as_array().unwrap() {
+        let name = named["name"].as_str().unwrap();
+        if named["database"] == "compat3-db" && ["team-basic", "agent-basic"].contains(&name) {
+            dynamo_local::put_item(&client, "agno_sessions", item(&named["item"])).await;
+            for row in named["runs"].as_array().unwrap() {
+                dynamo_local::put_item(&client, "agno_runs", item(row)).await;
+            }
+        }
+    }
+    let lookup = |name: &str| match name {
+        "AGENTOS_VERSION" => Some("3.1".to_owned()),
+        "SESSION_DATABASES" => Some("main=agno_sessions".to_owned()),
+        "METRICS_NAMESPACE" => Some("off".to_owned()),
+        _ => None,
+    };
+    let app = App::new(
+        Config::from_lookup(lookup).unwrap(),
+        DynamoStore::new(client),
+    );
+    let team = crate::common::send(&app, &json!({"session_id": "team-basic"}))
+        .await
+        .expect("found");
+    assert_eq!(team.json()["team_id"], "research-team");
+    assert!(team.json().get("agent_session_id").is_none());
+    let as_team = crate::common::send(
+        &app,
+        &json!({"session_id": "agent-basic", "type": "team", "db_id": "main", "table": "agno_sessions"}),
+    )
+    .await
+    .expect("3.1 reads by id and answers the shape asked for");
+    assert!(as_team.json().get("agent_session_id").is_none());
+    for (event, error_type, message) in [
+        (
+            json!({"session_id": "nope"}),
+            "SessionNotFound",
+            "Session with id 'nope' not found",
+        ),
+        (
+            json!({"session_id": "agent-basic", "db_id": "other"}),
+            "DatabaseNotFound",
+            "No database found with id 'other'",
+        ),
+        (
+            json!({"session_id": "agent-basic", "table": "agno_sessions"}),
+            "InvalidRequest",
+            "The db_id query parameter is required when passing a table",
+        ),
+        (
+            json!({"session_id": "agent-basic", "db_id": "main", "table": "t2"}),
+            "DatabaseNotFound",
+            "No database with id 'main' has table 't2'",
+        ),
+    ] {
+        let error = crate::common::send(&app, &event)
+            .await
+            .expect_err("an error");
+        assert_eq!(
+            (error.error_type, error.message.as_str()),
+            (error_type, message)
+        );
+    }
+}
+
+/// Under 3.1, `GET /openapi.json` is AgentOS 3.1.10's own description, and its answers
+/// validate against it.
+#[tokio::test]
+async fn openapi_3_1_describes_the_answers() {
+    let (items, _) = compat3();
+    let client = dynamo_local::client_in(&dynamo_local::endpoint(), "agnoopenapi");
+    dynamo_local::create_table(&client, "agno_sessions", KeyLayout::Agno).await;
+    dynamo_local::create_runs_table(&client, "agno_runs").await;
+    for named in items["items"].as_array().unwrap() {
+        if named["database"] == "compat3-db" {
+            dynamo_local::put_item(&client, "agno_sessions", item(&named["item"])).await;
+            for row in named["runs"].as_array().unwrap() {
+                dynamo_local::put_item(&client, "agno_runs", item(row)).await;
+            }
+        }
+    }
+    let lookup = |name: &str| match name {
+        "AGENTOS_VERSION" => Some("3.1".to_owned()),
+        "OS_SECURITY_KEY" => Some("k".to_owned()),
+        "METRICS_NAMESPACE" => Some("off".to_owned()),
+        _ => None,
+    };
+    let app = App::new(
+        Config::from_lookup(lookup).unwrap(),
+        DynamoStore::new(client),
+    );
+    let openapi = get(&app, "/openapi.json", "", &[]).await.json();
+    assert_eq!(openapi, load_json("openapi-3.1.json"));
+    let operation = &openapi["paths"]["/sessions/{session_id}"]["get"];
+    let names: Vec<&str> = operation["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["session_id", "type", "user_id", "db_id", "table"]);
+    let mut checked = 0;
+    for named in items["items"].as_array().unwrap() {
+        if named["database"] != "compat3-db" {
+            continue;
+        }
+        let id = named["item"]["session_id"]["S"].as_str().unwrap();
+        let path = format!("/sessions/{}", urlencoding(id));
+        let answer = get(&app, &path, "", &[("authorization", "Bearer k")]).await;
+        let declared = &operation["responses"][answer.status.to_string()];
+        let schema = &declared["content"]["application/json"]["schema"];
+        if let Err(problem) = crate::http_features::validate(&answer.json(), schema, &openapi) {
+            panic!("{id} ({}): {problem}", answer.status);
+        }
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} sessions");
+}
+
+fn urlencoding(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

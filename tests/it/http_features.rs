@@ -279,7 +279,7 @@ async fn openapi_describes_the_answers() {
 
 /// Validates `value` against the JSON Schema subset OpenAPI 3.1 documents from FastAPI
 /// use: `$ref`, `anyOf`, `type`, `properties`, `required`, `items`, `enum`.
-fn validate(value: &Value, schema: &Value, root: &Value) -> Result<(), String> {
+pub(crate) fn validate(value: &Value, schema: &Value, root: &Value) -> Result<(), String> {
     if let Some(reference) = schema["$ref"].as_str() {
         let name = reference.rsplit('/').next().unwrap();
         return validate(value, &root["components"]["schemas"][name], root);

@@ -39,6 +39,16 @@ fn bench_render(c: &mut Criterion) {
     }
     group.finish();
 
+    // The same sessions answered as AgentOS 3.1.10 answers them (`AGENTOS_VERSION=3.1`).
+    let mut group = c.benchmark_group("render_3_1");
+    for (name, kind, item) in &cases {
+        let record = decode(item.clone()).expect("decodes");
+        group.bench_function(name.as_str(), |b| {
+            b.iter(|| render(black_box(&record), *kind, Contract::V3_1).expect("renders"))
+        });
+    }
+    group.finish();
+
     let mut group = c.benchmark_group("decode_and_render");
     for (name, kind, item) in &cases {
         group.bench_function(name.as_str(), |b| {

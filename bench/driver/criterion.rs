@@ -4,11 +4,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-/// Mean and median (ns) of each `render/<name>` and `decode_and_render/<name>`
-/// benchmark criterion saved.
+/// Mean and median (ns) of each `render/<name>`, `render_3_1/<name>` and
+/// `decode_and_render/<name>` benchmark criterion saved.
 pub fn figures(dir: &Path) -> Vec<(String, f64, f64)> {
     let mut out = Vec::new();
-    for group in ["render", "decode_and_render"] {
+    for group in ["render", "render_3_1", "decode_and_render"] {
         let Ok(entries) = std::fs::read_dir(dir.join(group)) else {
             continue;
         };

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, unit tests, integration tests on DynamoDB Local
-# (the real one, started here and stopped on exit), a short load test, and the SAM
-# template checks.
-# Installs what is missing (DynamoDB Local, SAM CLI, cfn-lint) under .tools/.
+# (the real one) and a local Secrets Manager / Parameter Store (moto's server), both
+# started here and stopped on exit, a short load test, and the SAM template checks.
+# Installs what is missing (DynamoDB Local, moto, SAM CLI, cfn-lint) under .tools/.
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$ROOT"
 
-port="${DDB_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
-trap 'scripts/dynamodb-local.sh stop "$port"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port="${DDB_PORT:-$(free_port)}"
+secrets_port="${SECRETS_PORT:-$(free_port)}"
+trap 'scripts/dynamodb-local.sh stop "$port"; scripts/secret-store-local.sh stop "$secrets_port"' EXIT
 scripts/dynamodb-local.sh start "$port"
+scripts/secret-store-local.sh start "$secrets_port"
 
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
+export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$secrets_port"
+export AWS_ENDPOINT_URL_SSM="http://127.0.0.1:$secrets_port"
 export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
 
 log "cargo fmt --check"

@@ -23,6 +23,12 @@ pub enum Error {
     /// An AgentOS 3.x service-account token (`agno_pat_…`): this service keeps none.
     #[error("Service accounts are not enabled on this AgentOS instance")]
     ServiceAccountToken,
+    /// A token (or authorizer context) refused, in AgentOS's words (401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A known caller without the right to this read (403).
+    #[error("{0}")]
+    Forbidden(String),
     /// FastAPI's enum validation error for `?type=`.
     #[error("Input should be 'agent', 'team' or 'workflow'")]
     InvalidType {
@@ -73,7 +79,11 @@ impl Error {
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            Error::MissingToken | Error::InvalidToken | Error::ServiceAccountToken => 401,
+            Error::MissingToken
+            | Error::InvalidToken
+            | Error::ServiceAccountToken
+            | Error::Unauthenticated(_) => 401,
+            Error::Forbidden(_) => 403,
             Error::InvalidType { .. } => 422,
             Error::InvalidRequest(_) => 400,
             Error::Database(DatabaseError::Required | DatabaseError::TableWithoutId) => 400,
@@ -112,9 +122,11 @@ impl Error {
     /// `errorType`, and the `error_type` of logs.
     pub fn error_type(&self) -> &'static str {
         match self {
-            Error::MissingToken | Error::InvalidToken | Error::ServiceAccountToken => {
-                "Unauthorized"
-            }
+            Error::MissingToken
+            | Error::InvalidToken
+            | Error::ServiceAccountToken
+            | Error::Unauthenticated(_) => "Unauthorized",
+            Error::Forbidden(_) => "Forbidden",
             Error::InvalidType { .. } | Error::InvalidRequest(_) => "InvalidRequest",
             Error::Database(DatabaseError::Required | DatabaseError::TableWithoutId) => {
                 "InvalidRequest"

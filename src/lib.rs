@@ -24,7 +24,10 @@ pub use entry::{InvocationError, Output, handle_event, run};
 pub use error::Error;
 pub use operation::App;
 pub use session::{Contract, Doc, Epoch, SessionRecord, SessionRequest, SessionType};
-pub use store::{DynamoStore, RecordError, SessionStore, StoreError, StoredSession, Unreadable};
+pub use store::{
+    DynamoStore, RecordError, SessionStore, StartError, StoreError, StoredSession, Unreadable,
+    cold_start,
+};
 pub use telemetry::init as init_logging;
 
 /// Internals that tests, benchmarks and fuzz targets reach into. Not a stable API.
@@ -35,6 +38,7 @@ pub mod testing {
     pub use crate::operation::MAX_SESSION_ID_BYTES;
     pub use crate::render::python::json_dumps;
     pub use crate::render::render;
+    pub use crate::store::secrets;
     pub use crate::store::{Item, client_config, decode, item_from_json, operation_timeout};
     pub use crate::telemetry::{log_filter, subscriber};
     pub use crate::web::{CompressionSettings, CorsSettings, Encoding, compress, etag};

@@ -23,8 +23,10 @@
 use std::fmt;
 use std::time::Duration;
 
+mod auth;
 mod env;
 
+pub use auth::{AuthSettings, JwtSettings};
 use env::Env;
 
 use crate::session::Contract;
@@ -131,6 +133,8 @@ pub struct Config {
     pub detect_session_type: bool,
     /// Which AgentOS to answer as.
     pub contract: Contract,
+    /// JWT, scopes, isolation, API Gateway authorizers (beyond `security_key`).
+    pub auth: AuthSettings,
 }
 
 impl Default for Config {
@@ -235,6 +239,7 @@ impl Config {
         Ok(Config {
             detect_session_type: contract == Contract::V3_1
                 || env.flag("DETECT_SESSION_TYPE", false)?,
+            auth: AuthSettings::from_env(&env)?,
             contract,
             cors,
             compression,

@@ -7,11 +7,12 @@ use std::borrow::Cow;
 use lambda_http::http::{Method, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::Value;
 
 use super::{answer, limits};
 use crate::error::Error;
 use crate::operation::{App, access};
-use crate::session::{Contract, SessionRequest, SessionType};
+use crate::session::{Caller, Claims, Contract, SessionRequest, SessionType};
 use crate::store::SessionStore;
 use crate::telemetry::RequestRecord;
 use crate::web;
@@ -166,19 +167,27 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
         .headers()
         .get(header::AUTHORIZATION)
         .map(|value| latin1(value.as_bytes()));
-    let contract = app.config.contract;
-    let key = app.config.security_key.as_ref();
+    let config = &app.config;
+    let contract = config.contract;
+    // AgentOS 3.1.10 authenticates in a middleware, before routing; so does any setup
+    // where a token (or authorizer) identifies the caller.
+    let middleware = contract == Contract::V3_1 || config.auth.identifies_callers();
+    let route = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
+    let mut caller = Caller::Unidentified;
+    if middleware && request.method() != Method::OPTIONS && !OPEN_PATHS.contains(&route.as_ref()) {
+        let credentials = access::Credentials {
+            authorization: authorization.as_deref(),
+            authorizer: authorizer(request),
+        };
+        caller = access::authenticate(config, &credentials, unix_now())?;
+        // AgentOS maps `GET /sessions/*` to `sessions:read`; other routes need no scope.
+        if request.method() == Method::GET && route.starts_with("/sessions/") {
+            access::check_scopes(&config.auth, &caller)?;
+        }
+    }
     let session_id = match contract {
         Contract::V2_1 => route_v2(request, &path)?,
-        Contract::V3_1 => {
-            let route = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
-            // The auth middleware comes before routing, and lets a few paths and CORS
-            // preflights through.
-            if request.method() != Method::OPTIONS && !OPEN_PATHS.contains(&route.as_ref()) {
-                access::authorize(contract, key, authorization.as_deref())?;
-            }
-            route_v3(request, &route)?
-        }
+        Contract::V3_1 => route_v3(request, &route)?,
     };
     let Some(session_id) = session_id else {
         return Ok(Target::OpenApi);
@@ -187,8 +196,8 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
     if request.method() != Method::GET {
         return Err(Error::MethodNotAllowed.into());
     }
-    if contract == Contract::V2_1 {
-        access::authorize(contract, key, authorization.as_deref())?;
+    if !middleware {
+        access::authorize_key(config.security_key.as_ref(), authorization.as_deref())?;
     }
 
     let (mut session_type, mut db_id, mut user_id, mut table) = (None, None, None, None);
@@ -211,8 +220,94 @@ fn parse<S>(app: &App<S>, request: &Request) -> Result<Target, Reject> {
         ),
     };
     Ok(Target::Session(
-        SessionRequest::new(session_id, session_type, db_id, user_id).with_table(table),
+        SessionRequest::new(session_id, session_type, db_id, user_id)
+            .with_table(table)
+            .by(caller),
     ))
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The claims an authorizer put into the event: API Gateway's (an HTTP API JWT or
+/// Lambda authorizer; a REST API Cognito or Lambda authorizer). A Function URL event
+/// never carries any: claims in one were not put there by AWS.
+fn authorizer(request: &Request) -> access::Authorizer {
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayRequestAuthorizer;
+    let from_fields = |fields: &std::collections::HashMap<String, Value>| {
+        let claims = fields.get("claims").and_then(Value::as_object);
+        let text = |name: &str| {
+            claims
+                .and_then(|c| c.get(name))
+                .or_else(|| fields.get(name))
+                .and_then(Value::as_str)
+        };
+        let subject = text("sub").or_else(|| text("principalId"));
+        let mut scopes = Vec::new();
+        for name in ["scopes", "scope"] {
+            match claims
+                .and_then(|c| c.get(name))
+                .or_else(|| fields.get(name))
+            {
+                Some(Value::String(list)) => scopes.extend(split_scopes(list)),
+                Some(Value::Array(list)) => {
+                    scopes.extend(list.iter().filter_map(Value::as_str).map(str::to_owned))
+                }
+                _ => {}
+            }
+        }
+        (subject.is_some() || !scopes.is_empty()).then(|| Claims {
+            subject: subject.map(str::to_owned),
+            scopes: Some(scopes),
+        })
+    };
+    let v2 = |authorizer: &ApiGatewayRequestAuthorizer| match &authorizer.jwt {
+        Some(jwt) => {
+            let mut scopes = jwt.scopes.clone().unwrap_or_default();
+            for name in ["scopes", "scope"] {
+                if let Some(list) = jwt.claims.get(name) {
+                    scopes.extend(split_scopes(list));
+                }
+            }
+            Some(Claims {
+                subject: jwt.claims.get("sub").cloned(),
+                scopes: Some(scopes),
+            })
+        }
+        None => from_fields(&authorizer.fields),
+    };
+    let claims = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            let claims = ctx.authorizer.as_ref().and_then(v2);
+            let function_url = ctx
+                .domain_name
+                .as_deref()
+                .is_some_and(|d| d.contains(".lambda-url."));
+            if function_url && claims.is_some() {
+                return access::Authorizer::Unexpected;
+            }
+            claims
+        }
+        Some(RequestContext::ApiGatewayV1(ctx)) => from_fields(&ctx.authorizer.fields),
+        _ => None,
+    };
+    claims.map_or(access::Authorizer::None, access::Authorizer::ApiGateway)
+}
+
+/// A scope claim as API Gateway hands it over: space-separated (`scope`), or a JSON
+/// list it flattened to `[a b]`.
+fn split_scopes(text: &str) -> impl Iterator<Item = String> + '_ {
+    let inner = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    inner
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// The session id the path names (`None`: the OpenAPI document), as AgentOS 2.1.10

@@ -2,6 +2,7 @@
 //! the caller's to see, render it.
 
 pub mod access;
+mod jwt;
 
 use crate::config::{AGNO_OTHER_TABLES, Config, Database, DatabaseError};
 use crate::error::Error;
@@ -60,7 +61,8 @@ impl<S: SessionStore> App<S> {
             Contract::V2_1 => wanted,
             Contract::V3_1 => None,
         };
-        let owner = request.owner(contract);
+        // Under isolation, a token's subject replaces the query's `user_id`.
+        let owner = access::owner(&self.config.auth, &request.caller, request.owner(contract))?;
         let stored = self
             .store
             .find(database, &request.session_id, lookup_type, owner)

@@ -5,6 +5,10 @@ mod record;
 
 use std::fmt;
 
+mod caller;
+
+pub use caller::{Caller, Claims};
+
 pub use record::{Doc, Epoch, SessionRecord};
 
 /// Agno's `SessionType`.
@@ -101,6 +105,8 @@ pub struct SessionRequest {
     pub user_id: Option<String>,
     /// AgentOS 3.x's `?table=`, `None` when absent or empty.
     pub table: Option<String>,
+    /// Who asks (HTTP, once authenticated): decides whose sessions are readable.
+    pub caller: Caller,
 }
 
 impl SessionRequest {
@@ -117,7 +123,14 @@ impl SessionRequest {
             db_id: db_id.filter(|s| !s.is_empty()),
             user_id,
             table: None,
+            caller: Caller::default(),
         }
+    }
+
+    /// As asked by `caller`.
+    pub fn by(mut self, caller: Caller) -> Self {
+        self.caller = caller;
+        self
     }
 
     /// With AgentOS 3.x's `?table=` (empty counts as absent, as `if table`).

@@ -5,6 +5,7 @@
 mod dynamo;
 mod item;
 mod runs;
+pub mod secrets;
 mod trace;
 mod wire;
 
@@ -15,8 +16,30 @@ pub use item::{Item, RecordError, decode};
 pub use trace::with_trace_id;
 pub use wire::item_from_json;
 
-use crate::config::Database;
+use crate::config::{Config, ConfigError, Database};
 use crate::session::{SessionRecord, SessionType};
+
+/// Why a cold start cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A key in a secret store could not be read.
+    #[error("invalid configuration: {0}")]
+    Secret(#[from] secrets::SecretError),
+}
+
+/// Cold start: the AWS configuration from the Lambda environment, the keys kept in
+/// Secrets Manager or Parameter Store, the settings, and the DynamoDB client.
+pub async fn cold_start() -> Result<(Config, DynamoStore), StartError> {
+    let sdk = aws_config::load_from_env().await;
+    let env = |name: &str| std::env::var(name).ok();
+    let from_stores = secrets::environment(&sdk, env).await?;
+    let config = Config::from_lookup(|name| from_stores.get(name).cloned().or_else(|| env(name)))?;
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config(&sdk, &config.dynamodb).build());
+    Ok((config, DynamoStore::new(client)))
+}
 
 /// Reads stored sessions.
 pub trait SessionStore: Send + Sync {

@@ -5,6 +5,7 @@
 mod common;
 
 mod agno3;
+mod auth3;
 mod bad_input;
 mod compat;
 mod corrupt;
@@ -15,4 +16,5 @@ mod fuzz_pass;
 mod http_features;
 mod render;
 mod runtime;
+mod secrets;
 mod security;

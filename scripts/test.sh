@@ -38,6 +38,17 @@ log "SAM template: sam validate --lint, cfn-lint"
 ensure_sam
 sam validate --lint --template template.yaml --region us-east-1
 cfn-lint template.yaml
+# The optional parts on: API Gateway's JWT authorizer with scopes and isolation; keys
+# from Secrets Manager and Parameter Store with JWTs verified in the function.
+cfn-lint template.yaml --parameters AgentOsVersion=3.1 \
+  JwtIssuer=https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example JwtAudience=client-id \
+  AuthorizationEnabled=true UserIsolation=true
+cfn-lint template.yaml --parameters \
+  SecurityKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:agno-key-AbCdEf \
+  JwtVerificationKeyParameterName=agno/jwt-key JwtAlgorithm=ES256 \
+  JwtIssuer=https://issuer.example JwtAudience=client-id
+cfn-lint template.yaml --parameters \
+  JwtVerificationKeySecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:agno-jwt-AbCdEf
 
 # The template's build path (SAM's cargo-lambda builder, arm64) is what this checks; the
 # artifact is thrown away, so optimization and whole-program LTO, minutes on 2 cores,

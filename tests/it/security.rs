@@ -255,6 +255,33 @@ fn iam_allows_only_get_item() {
         ],
         "DynamoDB actions in template.yaml"
     );
+    // Keys from secret stores: exactly the secret and parameter named, under their
+    // conditions.
+    let grants = |action: &str| -> Vec<usize> {
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.contains(&format!("Action: {action}")))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let secrets = grants("secretsmanager:GetSecretValue");
+    assert_eq!(secrets.len(), 1);
+    let block = lines[secrets[0] - 4..secrets[0] + 4].join("\n");
+    assert!(block.contains("- ReadsSecrets"), "{block}");
+    assert!(
+        block.contains("!Ref SecurityKeySecretArn")
+            && block.contains("!Ref JwtVerificationKeySecretArn")
+    );
+    let parameters = grants("ssm:GetParameter");
+    assert_eq!(parameters.len(), 1);
+    let block = lines[parameters[0] - 4..parameters[0] + 2].join("\n");
+    assert!(block.contains("- HasJwtKeyParameter"), "{block}");
+    assert!(
+        block.contains("parameter/${JwtVerificationKeyParameterName}"),
+        "{block}"
+    );
+    assert!(!template.contains("secretsmanager:*") && !template.contains("ssm:*"));
     // No managed policy that grants more (DynamoDBCrudPolicy, DynamoDBReadPolicy, …).
     assert!(!template.contains("DynamoDBCrudPolicy") && !template.contains("DynamoDBReadPolicy"));
     assert!(!template.contains("Action: \"*\"") && !template.contains("Action: '*'"));

@@ -1,7 +1,9 @@
 //! The fuzz harnesses, shared by the cargo-fuzz targets (`fuzz/fuzz_targets/`) and by
-//! the short pass CI runs with the tests (`tests/it/fuzz_pass.rs`): each builds a stored
-//! item from fuzzer input, decodes it, renders it as each session type, and panics if
-//! an answer is not well-formed JSON. Any other panic inside is a bug found.
+//! the short pass CI runs with the tests (`tests/it/fuzz_pass.rs`): two build a stored
+//! item from fuzzer input, decode it, render it as each session type, and panic if an
+//! answer is not well-formed JSON; one sends fuzzer input as an `Authorization` header
+//! (or authorizer claims) through the authorization path, and panics if a token is let
+//! in that does not carry a valid signature. Any other panic inside is a bug found.
 
 use agno_session_lambda::testing::{Item, decode, render};
 use agno_session_lambda::{Contract, SessionType};
@@ -167,5 +169,107 @@ fn render_all(item: Item) {
                 String::from_utf8_lossy(&body)
             );
         }
+    }
+}
+
+/// The configurations `authorize` picks from (its input's first byte): the static key;
+/// HS256 with RBAC, isolation, audience and issuer; RS256 from a JWK set; claims from a
+/// trusted API Gateway authorizer.
+fn auth_configs() -> &'static [agno_session_lambda::Config; 4] {
+    use std::sync::OnceLock;
+    static CONFIGS: OnceLock<[agno_session_lambda::Config; 4]> = OnceLock::new();
+    CONFIGS.get_or_init(|| {
+        let config = |vars: &[(&str, &str)]| {
+            let vars: std::collections::HashMap<String, String> = vars
+                .iter()
+                .chain(&[("AGENTOS_VERSION", "3.1"), ("METRICS_NAMESPACE", "off")])
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            agno_session_lambda::Config::from_lookup(|n| vars.get(n).cloned()).expect("valid")
+        };
+        let rbac = [
+            ("AUTHORIZATION_ENABLED", "true"),
+            ("USER_ISOLATION", "true"),
+            ("JWT_AUDIENCE", "fuzz-aud"),
+            ("JWT_ISSUER", "https://fuzz.example"),
+        ];
+        let hs = [
+            &rbac[..],
+            &[
+                ("JWT_VERIFICATION_KEY", HS256_SECRET),
+                ("JWT_ALGORITHM", "HS256"),
+            ],
+        ]
+        .concat();
+        let jwks = [&rbac[..], &[("JWT_JWKS", JWKS)]].concat();
+        [
+            config(&[("OS_SECURITY_KEY", "fuzz-security-key")]),
+            config(&hs),
+            config(&jwks),
+            config(&[
+                ("TRUST_API_GATEWAY_AUTHORIZER", "true"),
+                ("AUTHORIZATION_ENABLED", "true"),
+                ("USER_ISOLATION", "true"),
+            ]),
+        ]
+    })
+}
+
+const HS256_SECRET: &str = include_str!("../tests/auth3/keys/hs256.secret");
+const JWKS: &str = include_str!("../tests/auth3/keys/jwks.json");
+
+/// The `Authorization` header (bytes read as Latin-1, as Starlette reads them), or for
+/// the authorizer configuration, claims as JSON: through authentication, the scope
+/// check and the isolation rule. Errors are answers; a panic is a bug, and so is a
+/// token let in under HS256 whose signature that secret does not make.
+pub fn authorize(data: &[u8]) {
+    use agno_session_lambda::Caller;
+    use agno_session_lambda::testing::{
+        Authorizer, Credentials, authenticate, check_scopes, owner,
+    };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
+    let which = usize::from(which % 4);
+    let config = &auth_configs()[which];
+    let header: String = rest.iter().map(|&b| char::from(b)).collect();
+    let mut credentials = Credentials {
+        authorization: Some(&header),
+        authorizer: Authorizer::None,
+    };
+    if which == 3 {
+        credentials.authorization = None;
+        credentials.authorizer = match serde_json::from_slice::<serde_json::Value>(rest) {
+            Ok(serde_json::Value::Object(claims)) => Authorizer::ApiGateway(
+                agno_session_lambda::Claims::from_payload(&claims, "sub", "scopes"),
+            ),
+            _ => Authorizer::Unexpected,
+        };
+    }
+    let Ok(caller) = authenticate(config, &credentials, 1_800_000_000.0) else {
+        return;
+    };
+    let _ = check_scopes(&config.auth, &caller);
+    let _ = owner(&config.auth, &caller, Some("someone"));
+    if which == 1 && matches!(caller, Caller::Identified(_)) {
+        let token = header.trim();
+        let token = match token.get(..7) {
+            Some(s) if s.eq_ignore_ascii_case("bearer ") => token[7..].trim(),
+            _ => token,
+        };
+        let (message, signature) = token
+            .rsplit_once('.')
+            .expect("a verified token has segments");
+        let key = jsonwebtoken::DecodingKey::from_secret(HS256_SECRET.as_bytes()).unwrap();
+        let ok = jsonwebtoken::crypto::verify(
+            signature.trim_end_matches('='),
+            message.as_bytes(),
+            &key,
+            jsonwebtoken::Algorithm::HS256,
+        );
+        assert!(
+            matches!(ok, Ok(true)),
+            "a token was let in without a valid signature: {token:?}"
+        );
     }
 }

@@ -23,7 +23,9 @@ pub use config::{Config, ConfigError};
 pub use entry::{InvocationError, Output, handle_event, run};
 pub use error::Error;
 pub use operation::App;
-pub use session::{Contract, Doc, Epoch, SessionRecord, SessionRequest, SessionType};
+pub use session::{
+    Caller, Claims, Contract, Doc, Epoch, SessionRecord, SessionRequest, SessionType,
+};
 pub use store::{
     DynamoStore, RecordError, SessionStore, StartError, StoreError, StoredSession, Unreadable,
     cold_start,
@@ -36,6 +38,9 @@ pub mod testing {
     pub use crate::config::{Database, DatabaseError, DynamoSettings, KeyLayout, SecurityKey};
     pub use crate::entry::{MAX_TARGET_BYTES, dispatch};
     pub use crate::operation::MAX_SESSION_ID_BYTES;
+    pub use crate::operation::access::{
+        Authorizer, Credentials, authenticate, check_scopes, owner,
+    };
     pub use crate::render::python::json_dumps;
     pub use crate::render::render;
     pub use crate::store::secrets;

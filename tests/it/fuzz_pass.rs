@@ -206,3 +206,55 @@ fn arbitrary_items_render_without_panic() {
     );
     assert!(runs > 1000, "{runs}");
 }
+
+/// The authorization path: the seed headers and tokens, then mutated ones (bytes
+/// dropped, flipped, inserted, segments spliced).
+#[test]
+fn mutated_authorization_headers_never_let_a_forged_token_in() {
+    let mut seeds: Vec<Vec<u8>> = Vec::new();
+    for dir in [
+        "fuzz/seeds/authorize",
+        "fuzz/regressions/authorize",
+        "fuzz/corpus/authorize",
+    ] {
+        for path in files(&root().join(dir)) {
+            let data = std::fs::read(&path).unwrap();
+            check(&path.display().to_string(), 0, &data, || {
+                harness::authorize(&data)
+            });
+            seeds.push(data);
+        }
+    }
+    assert!(seeds.len() >= 5, "authorize seeds are missing");
+    let (mut rng, seed) = Rng::new();
+    let deadline = Instant::now() + seconds();
+    let mut runs = 0u64;
+    while Instant::now() < deadline {
+        let mut data = seeds[rng.below(seeds.len())].clone();
+        for _ in 0..1 + rng.below(4) {
+            let at = 1 + rng.below(data.len().max(1));
+            let at = at.min(data.len());
+            match rng.below(5) {
+                0 => {
+                    let end = (at + rng.below(16)).min(data.len());
+                    data.drain(at..end);
+                }
+                1 if at < data.len() => data[at] ^= 1 << rng.below(8),
+                2 => {
+                    let bytes: Vec<u8> = (0..rng.below(4)).map(|_| rng.next() as u8).collect();
+                    data.splice(at..at, bytes);
+                }
+                3 if at < data.len() => data[at] = b".=-_ \t{}\"AaZz09"[rng.below(15)],
+                _ if !data.is_empty() => data[0] = rng.next() as u8,
+                _ => {}
+            }
+        }
+        check("authorize", seed, &data, || harness::authorize(&data));
+        runs += 1;
+    }
+    println!(
+        "authorize: {runs} mutated headers in {:?} (FUZZ_PASS_SEED={seed})",
+        seconds()
+    );
+    assert!(runs > 1000, "{runs}");
+}

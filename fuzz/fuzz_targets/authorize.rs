@@ -1,0 +1,9 @@
+//! The authorization path on an `Authorization` header or authorizer claims: see
+//! `fuzz/harness.rs`.
+#![no_main]
+
+#[path = "../harness.rs"]
+#[allow(dead_code)] // each target uses one of the harnesses
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::authorize(data));

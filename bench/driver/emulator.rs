@@ -63,11 +63,29 @@ pub struct Bootstrap {
     emulator: Emulator,
     child: tokio::process::Child,
     pub pid: u32,
+    /// When it first asked for an invocation.
+    pub ready_at: Instant,
 }
 
 impl Bootstrap {
     pub async fn start(path: &Path, env: &[(String, String)]) -> Self {
         Bootstrap::start_logging(path, env, None).await
+    }
+
+    /// Started inside a cgroup (its CPU quota applies from the first instruction).
+    pub async fn start_in(path: &Path, env: &[(String, String)], group: Option<&Path>) -> Self {
+        let emulator = Emulator::start().await;
+        let child = spawn(path, env, emulator.addr, None, group);
+        let ready_at = tokio::time::timeout(READY_PATIENCE, emulator.ready())
+            .await
+            .expect("bootstrap ready");
+        let pid = child.id().expect("pid");
+        Bootstrap {
+            emulator,
+            child,
+            pid,
+            ready_at,
+        }
     }
 
     /// As [`Bootstrap::start`], its output going to `log` (else discarded).
@@ -78,7 +96,7 @@ impl Bootstrap {
     ) -> Self {
         let emulator = Emulator::start().await;
         let child = spawn_bootstrap(path, env, emulator.addr, log);
-        tokio::time::timeout(READY_PATIENCE, emulator.ready())
+        let ready_at = tokio::time::timeout(READY_PATIENCE, emulator.ready())
             .await
             .expect("bootstrap ready");
         let pid = child.id().expect("pid");
@@ -86,6 +104,7 @@ impl Bootstrap {
             emulator,
             child,
             pid,
+            ready_at,
         }
     }
 
@@ -131,6 +150,17 @@ fn spawn_bootstrap(
     runtime_api: std::net::SocketAddr,
     log: Option<std::fs::File>,
 ) -> tokio::process::Child {
+    spawn(path, env, runtime_api, log, None)
+}
+
+/// The bootstrap, or, for a cgroup, a shell that joins the group and execs it.
+fn spawn(
+    path: &Path,
+    env: &[(String, String)],
+    runtime_api: std::net::SocketAddr,
+    log: Option<std::fs::File>,
+    group: Option<&Path>,
+) -> tokio::process::Child {
     let (stdout, stderr) = match log {
         Some(file) => (
             Stdio::from(file.try_clone().expect("log file")),
@@ -138,7 +168,18 @@ fn spawn_bootstrap(
         ),
         None => (Stdio::null(), Stdio::null()),
     };
-    tokio::process::Command::new(path)
+    let mut command = match group {
+        None => tokio::process::Command::new(path),
+        Some(dir) => {
+            let mut sh = tokio::process::Command::new("/bin/sh");
+            sh.arg("-c")
+                .arg(r#"echo $$ > "$1/cgroup.procs" && exec "$0""#)
+                .arg(path)
+                .arg(dir);
+            sh
+        }
+    };
+    command
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string())

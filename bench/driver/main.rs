@@ -32,6 +32,7 @@ mod events;
 mod inproc;
 mod load;
 mod procfs;
+mod quota;
 mod report;
 mod soak;
 
@@ -57,6 +58,8 @@ pub struct Settings {
     pub rounds: usize,
     pub inproc_iterations: usize,
     pub init_starts: usize,
+    pub quota_starts: usize,
+    pub quota_rounds: usize,
     pub zip: Option<PathBuf>,
     pub command: String,
     pub build_notes: String,
@@ -90,6 +93,8 @@ impl Settings {
             rounds: env_or("BENCH_ROUNDS", "200").parse().unwrap(),
             inproc_iterations: env_or("BENCH_INPROC_ITERATIONS", "400").parse().unwrap(),
             init_starts: env_or("BENCH_INIT_STARTS", "20").parse().unwrap(),
+            quota_starts: env_or("BENCH_QUOTA_STARTS", "10").parse().unwrap(),
+            quota_rounds: env_or("BENCH_QUOTA_ROUNDS", "30").parse().unwrap(),
             zip: std::env::var("BENCH_ZIP").ok().map(PathBuf::from),
             command: env_or("BENCH_COMMAND", "bench/run.sh"),
             build_notes: env_or("BENCH_BUILD_NOTES", ""),
@@ -142,6 +147,8 @@ async fn main() {
     emulator::measure_init(&settings, &endpoint, &mut report).await;
     // 3. The serving bootstrap (and the baseline) and AgentOS under the same load.
     load::measure(&settings, &endpoint, &client, &sessions, &mut report).await;
+    // 4. The bootstrap with the CPU share Lambda gives each memory size.
+    report.quota = Some(quota::measure(&settings, &endpoint, &sessions).await);
 
     report.sessions = sessions
         .iter()

@@ -76,6 +76,8 @@ pub struct Report {
     /// The baseline's figures, with `BENCH_BASELINE_BOOTSTRAP` set. Its latencies are
     /// in `latency` under [`System::Baseline`].
     pub ab: Option<AbReport>,
+    /// Under Lambda's CPU share per memory size, or why not measured.
+    pub quota: Option<Result<Vec<crate::quota::QuotaFigures>, String>>,
 }
 
 /// The baseline `bootstrap`'s figures, measured as this service's are.
@@ -149,6 +151,7 @@ impl Report {
         self.md_latency(&mut md, settings);
         self.md_rendering(&mut md);
         self.md_init(&mut md);
+        self.md_quota(&mut md);
         if let Some(ab) = &self.ab {
             self.md_ab(&mut md, ab, settings);
         }
@@ -421,6 +424,94 @@ impl Report {
         let _ = writeln!(w, "|---|---|---|");
         for (name, mean, median) in &self.criterion {
             let _ = writeln!(w, "| {name} | {:.2} | {:.2} |", mean / 1e3, median / 1e3);
+        }
+    }
+
+    fn md_quota(&self, w: &mut String) {
+        let _ = writeln!(w, "\n## Under Lambda's CPU share (cgroup quotas)\n");
+        let figures = match &self.quota {
+            None => return,
+            Some(Err(why)) => {
+                let _ = writeln!(w, "Not measured: {why}.");
+                return;
+            }
+            Some(Ok(figures)) => figures,
+        };
+        let _ = writeln!(
+            w,
+            "Lambda gives a function CPU in proportion to its memory (1,769 MB = one vCPU). The release `bootstrap` ran inside a cgroup (v1 `cpu.cfs_quota_us`, period 100 ms) holding that share, under the driver's Runtime API emulator, with Lambda's environment (credentials in variables, empty HOME). A CPU-bound shell loop timed inside and outside each group shows the throttling (its slowdown should be about 1 ÷ share). Cold: process spawned → the first invocation (the spec example) answered; init: spawned → first `GET /invocation/next`. Warm: the load's sessions in rounds after two rounds of warm-up. DynamoDB Local is reached over plain HTTP here (no TLS), on the same machine. ms.\n"
+        );
+        let _ = writeln!(
+            w,
+            "| memory | CPU share | loop slowdown | init p50 | cold p50 / max | warm p50 / p99, spec example | warm p50 / p99, all sessions | warm p50, 300 KB team |"
+        );
+        let _ = writeln!(w, "|---|---|---|---|---|---|---|---|");
+        for q in figures {
+            let all: Vec<f64> = q.warm.iter().flat_map(|(_, t)| t.iter().copied()).collect();
+            let of = |name: &str| {
+                q.warm
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_default()
+            };
+            let spec = {
+                let s = of("spec-example-u");
+                if s.is_empty() { of("spec-example") } else { s }
+            };
+            let team = of("team-300kb");
+            let max = q.cold.iter().copied().fold(0.0, f64::max);
+            let _ = writeln!(
+                w,
+                "| {} MB | {:.1} % | ×{:.1} | {:.1} | {:.1} / {:.1} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} |",
+                q.memory_mb,
+                q.cpu_percent,
+                q.spin_slowdown,
+                pct(&q.init, 50.0),
+                pct(&q.cold, 50.0),
+                max,
+                pct(&spec, 50.0),
+                pct(&spec, 99.0),
+                pct(&all, 50.0),
+                pct(&all, 99.0),
+                pct(&team, 50.0),
+            );
+        }
+        // Billed: each request's duration rounded up to the millisecond.
+        const PER_GB_SECOND: f64 = 0.000_013_333_4;
+        const PER_MILLION_REQUESTS: f64 = 0.20;
+        let _ = writeln!(
+            w,
+            "\nCost per million requests, from the warm durations above (each rounded up to 1 ms, as Lambda bills them), at AWS's arm64 list prices for us-east-1 as published when this was written (${PER_GB_SECOND} per GB-second, ${PER_MILLION_REQUESTS:.2} per million requests, first tier; the benchmark does not fetch prices: check the pricing page). AgentOS-on-Lambda is not measured yet.\n"
+        );
+        let _ = writeln!(
+            w,
+            "| memory | billed ms, mean (all sessions) | billed ms, mean (spec example) | $ per million, all sessions | $ per million, spec example |"
+        );
+        let _ = writeln!(w, "|---|---|---|---|---|");
+        for q in figures {
+            let billed = |times: &[f64]| {
+                times.iter().map(|t| t.ceil()).sum::<f64>() / times.len().max(1) as f64
+            };
+            let all: Vec<f64> = q.warm.iter().flat_map(|(_, t)| t.iter().copied()).collect();
+            let spec: Vec<f64> = q
+                .warm
+                .iter()
+                .filter(|(n, _)| n.starts_with("spec-example"))
+                .flat_map(|(_, t)| t.iter().copied())
+                .collect();
+            let cost = |ms: f64| {
+                PER_MILLION_REQUESTS
+                    + 1e6 * ms / 1e3 * f64::from(q.memory_mb) / 1024.0 * PER_GB_SECOND
+            };
+            let (a, s) = (billed(&all), billed(&spec));
+            let _ = writeln!(
+                w,
+                "| {} MB | {a:.2} | {s:.2} | {:.2} | {:.2} |",
+                q.memory_mb,
+                cost(a),
+                cost(s)
+            );
         }
     }
 

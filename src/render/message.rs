@@ -118,9 +118,6 @@ impl<'a> Message<'a> {
             audio.kind = MediaKind::Audio;
             audio.contract = contract;
         }
-        if let Some(metrics) = &mut self.metrics {
-            metrics.contract = contract;
-        }
         if self.metrics.as_ref().is_some_and(Metrics::is_empty) {
             self.metrics = None;
         }
@@ -159,24 +156,21 @@ impl<'a> Message<'a> {
     }
 }
 
-/// A stored message's `metrics`, written as the contract's `to_dict()` writes it.
+/// A stored message's `metrics`, read as the contract being rendered reads it (one
+/// pass), and written as its `to_dict()` writes it.
 #[derive(Debug)]
-pub struct Metrics<'a> {
+pub enum Metrics<'a> {
     /// agno 2.1.10's `Metrics`, read with its types.
-    v2: MessageMetrics<'a>,
-    /// The stored keys, for agno 3.x's `MessageMetrics`, which keeps values as stored.
-    raw: RawObject<'a>,
-    contract: Contract,
+    V2(MessageMetrics<'a>),
+    /// agno 3.x's `MessageMetrics`, which keeps values as stored.
+    V3(RawObject<'a>),
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Metrics<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let raw: &'a RawValue = Deserialize::deserialize(deserializer)?;
-        Ok(Metrics {
-            v2: serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
-            raw: serde_json::from_str(raw.get()).map_err(D::Error::custom)?,
-            contract: Contract::V2_1,
+        Ok(match super::reading() {
+            Contract::V2_1 => Metrics::V2(MessageMetrics::deserialize(deserializer)?),
+            Contract::V3_1 => Metrics::V3(RawObject::deserialize(deserializer)?),
         })
     }
 }
@@ -211,11 +205,11 @@ impl Metrics<'_> {
     }
 
     fn is_empty(&self) -> bool {
-        match self.contract {
-            Contract::V2_1 => self.v2.is_empty(),
-            Contract::V3_1 => !METRICS_V3_KEYS
+        match self {
+            Metrics::V2(metrics) => metrics.is_empty(),
+            Metrics::V3(raw) => !METRICS_V3_KEYS
                 .iter()
-                .any(|k| self.raw.get(k).is_some_and(|v| Self::v3_kept(k, v))),
+                .any(|k| raw.get(k).is_some_and(|v| Self::v3_kept(k, v))),
         }
     }
 }
@@ -223,12 +217,12 @@ impl Metrics<'_> {
 impl Serialize for Metrics<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        match self.contract {
-            Contract::V2_1 => self.v2.serialize(serializer),
-            Contract::V3_1 => {
+        match self {
+            Metrics::V2(metrics) => metrics.serialize(serializer),
+            Metrics::V3(raw) => {
                 let mut map = serializer.serialize_map(None)?;
                 for key in METRICS_V3_KEYS {
-                    if let Some(value) = self.raw.get(key).filter(|v| Self::v3_kept(key, v)) {
+                    if let Some(value) = raw.get(key).filter(|v| Self::v3_kept(key, v)) {
                         map.serialize_entry(key, value)?;
                     }
                 }

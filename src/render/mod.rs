@@ -71,6 +71,17 @@ impl RenderError {
     }
 }
 
+thread_local! {
+    /// The contract of the document being rendered on this thread: stored messages are
+    /// read straight into what it writes (agno 2.1.10's typed metrics, or 3.x's as
+    /// stored), in one pass.
+    static READING: std::cell::Cell<Contract> = const { std::cell::Cell::new(Contract::V2_1) };
+}
+
+fn reading() -> Contract {
+    READING.with(std::cell::Cell::get)
+}
+
 /// The JSON body the contract's AgentOS answers for this session, read as
 /// `session_type`.
 pub fn render(
@@ -78,6 +89,13 @@ pub fn render(
     session_type: SessionType,
     contract: Contract,
 ) -> Result<Vec<u8>, RenderError> {
+    struct Reading(Contract);
+    impl Drop for Reading {
+        fn drop(&mut self) {
+            READING.with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Reading(READING.with(|r| r.replace(contract)));
     match render_as(record, session_type, contract) {
         // Python's `json.loads` keeps the last of repeated keys; serde's derived readers
         // refuse them. Rare, so the documents are rewritten only then.

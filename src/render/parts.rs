@@ -306,6 +306,14 @@ impl<'a> Runs<'a> {
     /// that one for their name). Reads no further than that run: the rest of a big
     /// session is not even scanned.
     pub fn first(doc: Option<&'a Doc>) -> Result<Option<Run<'a>>, RenderError> {
+        Self::first_where(doc, |_| true)
+    }
+
+    /// The first object run that `wanted` accepts, reading no further.
+    pub fn first_where(
+        doc: Option<&'a Doc>,
+        wanted: impl Fn(&Run<'a>) -> bool,
+    ) -> Result<Option<Run<'a>>, RenderError> {
         let Some(doc) = doc else {
             return Ok(None);
         };
@@ -318,7 +326,11 @@ impl<'a> Runs<'a> {
         let Some(mut rest) = trimmed.strip_prefix('[') else {
             // Not a list: `null`, or a shape Agno cannot load (checked as a whole).
             let slots: Option<Vec<Slot>> = parse("runs", doc)?;
-            return Ok(slots.into_iter().flatten().find_map(|s| s.0));
+            return Ok(slots
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.0)
+                .find(|r| wanted(r)));
         };
         loop {
             rest = rest.trim_start();
@@ -327,8 +339,8 @@ impl<'a> Runs<'a> {
             }
             let mut values = serde_json::Deserializer::from_str(rest).into_iter::<Slot>();
             match values.next() {
-                Some(Ok(Slot(Some(run)))) => return Ok(Some(run)),
-                Some(Ok(Slot(None))) => {
+                Some(Ok(Slot(Some(run)))) if wanted(&run) => return Ok(Some(run)),
+                Some(Ok(Slot(_))) => {
                     rest = rest[values.byte_offset()..].trim_start();
                     rest = rest.strip_prefix(',').unwrap_or(rest);
                 }
@@ -349,18 +361,6 @@ impl<'a> Runs<'a> {
             return Ok(Runs(Vec::new()));
         }
         Ok(Runs(slots.into_iter().filter_map(|s| s.0).collect()))
-    }
-
-    /// Every run that is an object, wherever it stands in the list (agno 3.x's
-    /// workflow sessions).
-    pub fn objects(doc: Option<&'a Doc>) -> Result<Self, RenderError> {
-        let Some(doc) = doc else {
-            return Ok(Runs(Vec::new()));
-        };
-        let slots: Option<Vec<Slot>> = parse("runs", doc)?;
-        Ok(Runs(
-            slots.into_iter().flatten().filter_map(|s| s.0).collect(),
-        ))
     }
 
     /// `get_chat_history()`, rendered as `Message.to_dict()`. agno 2.1.10: every

@@ -159,10 +159,9 @@ pub fn workflow(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
         Some(name) => name.clone(),
         None => {
             // Only workflow runs are loaded: a step's agent or team run shares the id.
-            let first = Runs::objects(record.runs.as_ref())?
-                .0
-                .into_iter()
-                .find(|run| run.is_workflow_run() && run.is_readable_workflow_run());
+            let first = Runs::first_where(record.runs.as_ref(), |run| {
+                run.is_workflow_run() && run.is_readable_workflow_run()
+            })?;
             derived_name(first, workflow_data)?
         }
     };

@@ -17,30 +17,29 @@ hold time claims); raw tokens hold no time claim and are recorded verbatim.
 
 from __future__ import annotations
 
-import argparse
 import base64
-import contextlib
 import copy
 import hashlib
 import hmac
 import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 import time
-import types
-import urllib.parse
 from collections import Counter
 from typing import Any, Dict, List, Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEYS = os.path.join(HERE, "keys")
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "compat"))
+
+import goldens as g  # noqa: E402  (tests/compat/goldens.py: stdlib only at import, no agno)
+from goldens import T0, aws_env, ddb_client, sort_keys_deep  # noqa: E402
+
 AGNO_VERSION = "3.1.10"
 PINNED = ["agno", "fastapi", "starlette", "pydantic", "pydantic-settings", "PyJWT", "cryptography", "boto3", "httpx"]
 COMMAND = "bash tests/auth3/generate.sh"
-REGION = "us-east-1"
 OS_ID = "auth3-os"
 DB_ID = "auth3-db"
 SECURITY_KEY = "auth3-security-key-TEST-ONLY"
@@ -48,17 +47,12 @@ ISSUER = "https://issuer.auth3.test"
 AUDIENCE = "auth3-api"
 CUSTOM_ADMIN = "auth3:superuser"
 RSA_KID = "auth3-test-rsa-1"
-T0 = 1757088129  # 2025-09-05T16:02:09Z: the stored sessions' clock
 # Environment variables AgentOS 3.1.10 reads for auth (plus AgnoAPISettings fields, case-insensitive).
 AUTH_ENV = {"os_security_key", "jwt_verification_key", "jwt_jwks_file", "jwt_jwks", "authorization_enabled", "env",
             "docs_enabled", "cors_origin_list", "service_account_cache_ttl_seconds"}
 HEALTH_MASK = "<masked: app start time>"
 RECORDED_HEADERS = ("content-type", "www-authenticate", "access-control-allow-origin",
                     "access-control-allow-credentials", "vary")
-
-
-def dump_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
 def key_bytes(name: str) -> bytes:
@@ -801,45 +795,15 @@ def plan_cases(R: Dict[str, dict]) -> List[dict]:  # noqa: C901  (a long, flat l
 # ----------------------------------------------------------------------------------------------
 
 
-def aws_env() -> None:
-    for k in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AGNO_DEBUG", "AGNO_DEBUG_LEVEL"):
-        os.environ.pop(k, None)
-    os.environ.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": REGION,
-                       "AGNO_TELEMETRY": "false"})
-
-
-def ddb_client(endpoint: str):
-    import boto3
-
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="x",
-                        aws_secret_access_key="x")
-
-
 def make_db(client):
     from agno.db.dynamo import DynamoDb
 
     return DynamoDb(db_client=client, id=DB_ID)
 
 
-@contextlib.contextmanager
 def frozen_clock(ts: int):
-    """agno's DynamoDB writers stamp updated_at with time.time(): pin it."""
-    import time as real_time
-
-    import agno.db.dynamo.dynamo as dyn
-    import agno.db.dynamo.utils as dyn_utils
-    import agno.db.utils as db_utils
-
-    fake = types.SimpleNamespace(time=lambda: float(ts), sleep=real_time.sleep)
-    mods = (dyn, dyn_utils, db_utils)
-    saved = [m.time for m in mods]
-    for m in mods:
-        m.time = fake
-    try:
-        yield
-    finally:
-        for m, t in zip(mods, saved):
-            m.time = t
+    """agno 3.1.10's DynamoDB writers stamp updated_at with time.time() in these modules: pin it."""
+    return g.frozen_clock(ts, ("agno.db.dynamo.dynamo", "agno.db.dynamo.utils", "agno.db.utils"))
 
 
 SESSIONS = [  # (session_id, user_id, note)
@@ -855,9 +819,7 @@ def store(client) -> Dict[str, Any]:
     from agno.run.base import RunStatus
     from agno.session import AgentSession
 
-    for table in client.list_tables()["TableNames"]:  # re-runnable against a DynamoDB Local already up
-        client.delete_table(TableName=table)
-        client.get_waiter("table_not_exists").wait(TableName=table)
+    g.drop_tables(client)  # every table: re-runnable against a DynamoDB Local already up
     db = make_db(client)
     db._get_table("sessions", create_table_if_not_found=True)
     db._get_table("runs", create_table_if_not_found=True)
@@ -878,14 +840,6 @@ def store(client) -> Dict[str, Any]:
     return {"database": {"id": DB_ID, "session_table": db.session_table_name, "runs_table": db.runs_table_name},
             "sessions": [{"session_id": s, "user_id": u, "note": n} for s, u, n in SESSIONS],
             "items": items}
-
-
-def sort_keys_deep(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: sort_keys_deep(obj[k]) for k in sorted(obj)}
-    if isinstance(obj, list):
-        return [sort_keys_deep(v) for v in obj]
-    return obj
 
 
 # ----------------------------------------------------------------------------------------------
@@ -931,8 +885,6 @@ def serve(args) -> None:
     import warnings
 
     warnings.filterwarnings("ignore")
-    from fastapi.testclient import TestClient
-
     from agno.os import AgentOS
     from agno.os.config import AuthorizationConfig
 
@@ -958,15 +910,8 @@ def serve(args) -> None:
         app.add_middleware(JWTMiddleware, **resolve_value(cfg["manual_middleware"]))
 
     seen: Dict[str, Any] = {}
-
-    async def recorder(scope, receive, send):
-        if scope["type"] == "http":
-            seen["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-            seen["path"], seen["query"] = scope["path"], scope["query_string"].decode("latin-1")
-        await app(scope, receive, send)
-
-    tc = TestClient(recorder, base_url="http://testserver", raise_server_exceptions=False, follow_redirects=False)
-    cases = json.load(open(args.requests))
+    tc = g.test_client(g.recorder(app, seen))
+    cases = g.load_json(args.requests)
     out = []
     for c in cases:
         now = int(time.time())
@@ -976,48 +921,34 @@ def serve(args) -> None:
         # bytes as latin-1, so the app sees e.g. "clÃ©" for "clé"
         send = [(k, v if v.isascii() else v.encode("utf-8")) for k, v in headers]
         rq = c["request"]
-        url = "http://testserver" + rq["path"] + ("?" + rq["query"] if rq["query"] else "")
-        resp = tc.request(rq["method"], url, headers=send)
-        assert seen["path"] == rq["path"] and seen["query"] == rq["query"], (c["id"], seen)
+        resp = tc.request(rq["method"], g.url(rq["path"], rq["query"]), headers=send)
+        g.assert_arrived(seen, rq["path"], rq["query"])
         got = [(k, v) for k, v in seen["headers"] if k in {h.lower() for h, _ in headers}]
         want = [(k.lower(), v.encode("utf-8").decode("latin-1")) for k, v in headers]
         assert got == want, (c["id"], got, want)  # the bytes arrived exactly as planned
         text = resp.content.decode("utf-8")
         try:
             body = json.loads(text) if text else None
-            body_text = None if json.dumps(body, ensure_ascii=False, separators=(",", ":")) == text else text
+            body_text = None if g.compact_json(body) == text else text
         except ValueError:
             body, body_text = None, text
         if rq["path"] == "/health" and isinstance(body, dict) and "instantiated_at" in body:
             body["instantiated_at"] = HEALTH_MASK  # the app's start time: differs on every run
         hdrs = {h: resp.headers[h] for h in RECORDED_HEADERS if h in resp.headers}
         out.append({"id": c["id"], "status": resp.status_code, "headers": hdrs, "body": body, "body_text": body_text})
-    json.dump(out, open(args.output, "w"), ensure_ascii=False)
+    g.save_json(args.output, out)
 
 
 def run_serve(endpoint: str, cfg_name: str, cases: List[dict], tmp: str) -> Dict[str, dict]:
-    safe = cfg_name.replace("+", "_")
-    req_file = os.path.join(tmp, f"req-{safe}.json")
-    out_file = os.path.join(tmp, f"out-{safe}.json")
-    json.dump(cases, open(req_file, "w"), ensure_ascii=False)
-    env = {k: v for k, v in os.environ.items() if k.lower() not in AUTH_ENV}
+    env = g.without(os.environ, AUTH_ENV)
     env.update({k: resolve_value(v) for k, v in CONFIGS[cfg_name]["env"].items()})
-    env["PYTHONHASHSEED"] = "0"
-    cmd = [sys.executable, os.path.abspath(__file__), "serve", "--endpoint", endpoint, "--config", cfg_name,
-           "--requests", req_file, "--output", out_file]
-    subprocess.run(cmd, env=env, check=True)
-    return {r["id"]: r for r in json.load(open(out_file))}
+    return g.run_child(__file__, cfg_name.replace("+", "_"), ["--endpoint", endpoint, "--config", cfg_name], cases, env,
+                       tmp)
 
 
 # ----------------------------------------------------------------------------------------------
 # main
 # ----------------------------------------------------------------------------------------------
-
-
-def pinned_versions() -> Dict[str, str]:
-    import importlib.metadata as md
-
-    return {name: md.version(name) for name in PINNED}
 
 
 def describe_keys() -> Dict[str, dict]:
@@ -1043,11 +974,9 @@ def describe_keys() -> Dict[str, dict]:
 
 def generate(args) -> None:
     aws_env()
-    for k in list(os.environ):
-        if k.lower() in AUTH_ENV:
-            os.environ.pop(k)
+    g.drop_env(AUTH_ENV)
     logging.disable(logging.INFO)
-    versions = pinned_versions()
+    versions = g.pinned_versions(PINNED)
     assert versions["agno"] == AGNO_VERSION, versions
     client = ddb_client(args.endpoint)
     storage = store(client)
@@ -1104,9 +1033,7 @@ def generate(args) -> None:
         "storage": storage,
         "cases": out_cases,
     }
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "cases.json"), "w", encoding="utf-8") as f:
-        f.write(dump_json(doc))
+    g.write_fixtures(args.out, {"cases.json": doc})
 
     print(f"cases: {len(out_cases)} in {len(CONFIGS)} configurations")
     print("by status:", dict(sorted(Counter(c["expected"]["status"] for c in out_cases).items())))
@@ -1118,33 +1045,11 @@ def store_dump(client) -> Dict[str, list]:
     """Every item of every table, exactly as stored (low-level client), in a stable order."""
     items = {}
     for table in sorted(client.list_tables()["TableNames"]):
-        rows, kw = [], {"TableName": table, "ConsistentRead": True}
-        while True:
-            page = client.scan(**kw)
-            rows.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kw["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        rows = g.scan_all(client, table)
         items[table] = sorted((sort_keys_deep(r) for r in rows), key=lambda r: json.dumps(r, sort_keys=True))
     return items
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd")
-    ap.add_argument("--endpoint", default="http://127.0.0.1:8203", help="DynamoDB Local endpoint")
-    ap.add_argument("--out", default=os.path.join(HERE, "fixtures"), help="fixture directory")
-    sp = sub.add_parser("serve", help="internal: answer one configuration's cases")
-    sp.add_argument("--endpoint", required=True)
-    sp.add_argument("--config", required=True)
-    sp.add_argument("--requests", required=True)
-    sp.add_argument("--output", required=True)
-    args = ap.parse_args()
-    if args.cmd == "serve":
-        serve(args)
-    else:
-        generate(args)
-
-
 if __name__ == "__main__":
-    main()
+    g.main(__doc__, HERE, 8203, generate, serve, serve_help="internal: answer one configuration's cases",
+           serve_options=(("--config", {"required": True}),))

@@ -27,21 +27,19 @@ Nothing here is hand-written output: the only literal document is the API refere
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import copy
 import json
 import os
-import subprocess
 import sys
-import tempfile
-import types
 import urllib.parse
-import urllib.parse
-from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
+
+import goldens as g  # agno-independent helpers and corpus data, shared with tests/compat3 and tests/auth3
+from goldens import (AGENT_DATA, CONTROL_CHARS, LOREM, NUMBERS, ODD_IDS, SPEC_ANSWER, SPEC_ID, SPEC_QUESTION,
+                     SPEC_RUN_ID, SPEC_SUMMARY, SPEC_SUMMARY_AT, SPEC_SYSTEM, T0, TEAM_DATA, TOOL_CALLS, TYPES,
+                     UNICODE_STATE, UNICODE_TEXT, aws_env, ddb_client, nested_state, qs, spath)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -49,7 +47,6 @@ AGNO_VERSION = "2.1.10"
 PINNED = ["agno", "fastapi", "starlette", "pydantic", "pydantic-core", "pydantic-settings", "boto3", "botocore",
           "httpx", "openai", "python-multipart"]
 
-REGION = "us-east-1"
 DB1, DB2 = "compat-db", "compat-db-2"
 TABLES = {DB1: "compat_sessions", DB2: "compat_sessions_2"}
 SECURITY_KEY = "compat-secret-key"
@@ -57,25 +54,6 @@ SETTINGS_ENV = {"env", "docs_enabled", "os_security_key", "cors_origin_list"}
 
 # The attributes that agno stores as JSON documents (S holding json.dumps(...)).
 DOC_ATTRS = ("session_data", "agent_data", "team_data", "workflow_data", "metadata", "runs", "summary")
-RANDOM_ID = "<random uuid4>"
-RECORDED_HEADERS = ("content-type", "allow", "location", "www-authenticate", "vary")
-
-T0 = 1757088129  # 2025-09-05T16:02:09Z, the API reference example's timestamp
-
-SPEC_ID = "6f6cfbfd-9643-479a-ae47-b8f32eb4d710"
-SPEC_SYSTEM = (
-    "<additional_information>\n- Use markdown to format your answers.\n- The current time is 2025-09-05 18:02:09.171627.\n"
-    "</additional_information>\n\nYou have access to memories from previous interactions with the user that you can use:\n\n"
-    "<memories_from_previous_interactions>\n- User really likes Digimon and Japan.\n- User really likes Japan.\n"
-    "- User likes coffee.\n</memories_from_previous_interactions>\n\nNote: this information is from previous interactions "
-    "and may be updated in this conversation. You should always prefer information from this conversation over the past "
-    "memories."
-)
-SPEC_ANSWER = (
-    "I don't have access to external tools or the internet. However, I can assist you with a wide range of topics by "
-    "providing information, answering questions, and offering suggestions based on the knowledge I've been trained on. "
-    "If there's anything specific you need help with, feel free to ask!"
-)
 # The 200 example of /work/shared/spec/get-session-by-id.md (the API reference), verbatim.
 SPEC_EXAMPLE_BODY = json.loads(r"""
 {
@@ -122,35 +100,6 @@ SPEC_EXAMPLE_BODY = json.loads(r"""
 """)
 
 
-def aws_env() -> None:
-    os.environ["AWS_ACCESS_KEY_ID"] = "x"
-    os.environ["AWS_SECRET_ACCESS_KEY"] = "x"
-    os.environ["AWS_SESSION_TOKEN"] = "x"
-    os.environ["AWS_DEFAULT_REGION"] = REGION
-    os.environ["AWS_REGION"] = REGION
-    os.environ["AGNO_TELEMETRY"] = "false"
-    for k in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AGNO_DEBUG"):
-        os.environ.pop(k, None)
-
-
-def ddb_client(endpoint: str):
-    import boto3
-
-    return boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION)
-
-
-def dump_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
-
-
-def sort_keys_deep(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: sort_keys_deep(obj[k]) for k in sorted(obj)}
-    if isinstance(obj, list):
-        return [sort_keys_deep(v) for v in obj]
-    return obj
-
-
 # ----------------------------------------------------------------------------------------------
 # Phase 1: the corpus
 # ----------------------------------------------------------------------------------------------
@@ -168,19 +117,9 @@ class Entry:
     big: bool = False
 
 
-@contextlib.contextmanager
 def frozen_clock(ts: int):
-    """agno's upsert_session / merge use time.time() for updated_at: pin it."""
-    import agno.db.dynamo.dynamo as dyn
-    import agno.db.dynamo.utils as dyn_utils
-
-    fake = types.SimpleNamespace(time=lambda: float(ts))
-    saved = (dyn.time, dyn_utils.time)
-    dyn.time, dyn_utils.time = fake, fake
-    try:
-        yield
-    finally:
-        dyn.time, dyn_utils.time = saved
+    """agno 2.1.10's upsert_session / merge use time.time() for updated_at: pin it."""
+    return g.frozen_clock(ts, ("agno.db.dynamo.dynamo", "agno.db.dynamo.utils"))
 
 
 class Corpus:
@@ -233,14 +172,7 @@ class Corpus:
             out[e.name] = resp["Item"]
         # every stored item is accounted for
         for db_id, table in TABLES.items():
-            ids = set()
-            kw: Dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-            while True:
-                page = self.client.scan(**kw)
-                ids.update(i["session_id"]["S"] for i in page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    break
-                kw["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            ids = {i["session_id"]["S"] for i in g.scan_all(self.client, table)}
             want = {e.session_id for e in self.entries if e.db == db_id}
             assert ids == want, (db_id, ids ^ want)
         return out
@@ -275,11 +207,7 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
     from agno.session.summary import SessionSummary
     from agno.workflow.types import StepMetrics, StepOutput, WorkflowMetrics
 
-    counter = Counter()
-
-    def mid(prefix: str) -> str:
-        counter[prefix] += 1
-        return f"{prefix}-m{counter[prefix]:03d}"
+    mid = g.message_ids()
 
     def M(sid: str, role: str, content: Any = None, t: int = T0, **kw) -> Message:
         kw.setdefault("id", mid(sid))
@@ -291,9 +219,6 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
     def session_metrics(i: int, o: int, **kw) -> Metrics:
         # what agno keeps in session_data["session_metrics"]: a Metrics dataclass (asdict -> all 14 fields)
         return usage(i, o, **kw)
-
-    agent_data = {"name": "Basic Agent", "agent_id": "basic-agent",
-                  "model": {"provider": "OpenAI", "name": "OpenAIChat", "id": "gpt-4o"}}
 
     def RUN(sid: str, run_id: str, msgs: Optional[List[Message]], t: int = T0, agent_id: Optional[str] = "basic-agent",
             status=RunStatus.completed, text: Optional[str] = None, content: Any = None, metrics: Optional[Metrics] = None,
@@ -314,18 +239,17 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
         if session_data == "default":
             session_data = {"session_state": {}, "session_metrics": session_metrics(20 * len(runs or []), 10 * len(runs or []))}
         return AgentSession(session_id=sid, agent_id=kw.pop("agent_id", "basic-agent"), user_id=user_id,
-                            agent_data=kw.pop("agent_data", agent_data), session_data=session_data, runs=runs,
+                            agent_data=kw.pop("agent_data", AGENT_DATA), session_data=session_data, runs=runs,
                             created_at=t, **kw)
 
     # ------------------------------------------------------------------ the API reference example
     sid = SPEC_ID
-    spec_run = RUN(sid, "8f5ba1c7-3b0e-4c4e-9a51-2d6a3c0f7e11", [
-        M(sid, "system", SPEC_SYSTEM), M(sid, "user", "What tools do you have?"),
-        M(sid, "assistant", SPEC_ANSWER, metrics=usage(134, 26))], text="What tools do you have?", content=SPEC_ANSWER,
+    spec_run = RUN(sid, SPEC_RUN_ID, [
+        M(sid, "system", SPEC_SYSTEM), M(sid, "user", SPEC_QUESTION),
+        M(sid, "assistant", SPEC_ANSWER, metrics=usage(134, 26))], text=SPEC_QUESTION, content=SPEC_ANSWER,
         metrics=usage(134, 26, duration=2.4), user_id="123")
     spec_session = agent(sid, [spec_run], user_id="123", summary=SessionSummary(
-        summary="The user and assistant engaged in a conversation about the tools the agent has available.",
-        updated_at=datetime(2025, 9, 5, 18, 2, 12, 269392)))
+        summary=SPEC_SUMMARY, updated_at=datetime(*SPEC_SUMMARY_AT)))
     plain = agno_item(spec_session)
     runs = json.loads(json.dumps(plain["runs"]))
     for r in runs:  # real data of that era: messages without "id"
@@ -389,11 +313,9 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
                updated_at=T0 + 121)
 
     sid = "agent-tools"
-    tool_calls = [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}},
-                  {"id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}]
     r = RUN(sid, f"{sid}-r1", [
         M(sid, "system", "Use tools."), M(sid, "user", "Weather and time in Paris?"),
-        M(sid, "assistant", None, tool_calls=tool_calls, metrics=usage(50, 20, time_to_first_token=0.25)),
+        M(sid, "assistant", None, tool_calls=TOOL_CALLS, metrics=usage(50, 20, time_to_first_token=0.25)),
         M(sid, "tool", "Sunny, 21°C", tool_call_id="call_1", tool_name="get_weather", tool_args={"city": "Paris"},
           tool_call_error=False, metrics=Metrics(duration=0.0123)),
         M(sid, "tool", "Error: clock unavailable", tool_call_id="call_2", tool_name="get_time", tool_args={},
@@ -443,44 +365,38 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
                "audio/image output (agno's to_dict leaves citations and image_output out); empty list and empty string content")
 
     sid = "agent-unicode"
-    text = "Héllo 👋🏽 世界 こんにちは 안녕 — مرحبا بالعالم — שלום עולם ‏RTL‏ e\u0301 Ω≈ç√ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🇫🇷 👨‍👩‍👧"
+    text = UNICODE_TEXT
     corpus.add("agent-unicode", agent(sid, [chat(sid, text, "答案: ✅ " + text[::-1], system="Système 🧠")],
-                                      session_data={"session_state": {"città": "Zürich", "emoji": "🔥", "日本": ["東京", "大阪"],
-                                                                      "rtl": "עברית"}},
+                                      session_data={"session_state": UNICODE_STATE},
                                       agent_data={"name": "Agent Ünïcødé 🤖", "agent_id": "basic-agent"},
                                       summary=SessionSummary(summary="Résumé: 🌍 多言語")),
                "unicode everywhere (emoji with modifiers/ZWJ, CJK, RTL, combining marks, astral plane); agno stores "
                "\\uXXXX escapes (json.dumps ensure_ascii) and AgentOS answers raw UTF-8")
 
     sid = "agent-control-chars"
-    ctl = "nul:\x00 soh:\x01 bel:\x07 bs:\x08 tab:\t lf:\n cr:\r esc:\x1b del:\x7f nel:\x85 ls:\u2028 ps:\u2029 bom:\ufeff " \
-          "quote:\" backslash:\\ slash:/ lt:< amp:& "
+    ctl = CONTROL_CHARS
     corpus.add("agent-control-chars", agent(sid, [chat(sid, "ctl " + ctl, ctl)],
                                             session_data={"session_state": {"ctl": ctl, "key\nwith\x00ctl": True}}),
                "control characters, DEL/NEL, U+2028/U+2029, BOM, quotes and backslashes")
 
     sid = "agent-large"
     big_runs = []
-    para = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit — ünïcødé ✓. " * 20).strip()
     for i in range(80):
         t = T0 + i * 60
         big_runs.append(RUN(sid, f"{sid}-r{i:03d}", [
-            M(sid, "system", f"System prompt for run {i}", t), M(sid, "user", f"Question {i}: {para[:200]}", t),
-            M(sid, "assistant", f"Answer {i}: {para}", t + 1, metrics=usage(1000 + i, 500 + i))],
+            M(sid, "system", f"System prompt for run {i}", t), M(sid, "user", f"Question {i}: {LOREM[:200]}", t),
+            M(sid, "assistant", f"Answer {i}: {LOREM}", t + 1, metrics=usage(1000 + i, 500 + i))],
             t=t, text=f"Question {i}", content=f"Answer {i}", metrics=usage(1000 + i, 500 + i)))
     corpus.add("agent-large", agent(sid, big_runs, session_data={"session_state": {"blob": "x" * 20000},
                                                                 "session_metrics": session_metrics(61770, 31770)}),
                "a ~300 KB item: 80 runs, 240 messages", updated_at=T0 + 3600, big=True)
 
     sid = "agent-numbers"
-    nums = {"big": 2 ** 63 + 1, "big_neg": -(2 ** 62) - 3, "beyond_2_53": 9007199254740993, "neg": -42, "zero": 0,
-            "float": 0.1, "float_int": 1.0, "neg_zero": -0.0, "tiny": 1.5e-300, "huge": 1.7976931348623157e308,
-            "exp": 6.02214076e23, "third": 1 / 3, "list": [1, 2.5, -3, 10 ** 20], "bool": True, "none": None}
     corpus.add("agent-numbers", agent(sid, [RUN(sid, f"{sid}-r1", [
         M(sid, "user", "numbers"), M(sid, "assistant", "ok", metrics=Metrics(
             input_tokens=2 ** 53 + 1, output_tokens=-5, total_tokens=2 ** 53 - 4, time_to_first_token=0.000123,
             duration=12.5, provider_metrics={"x": 1e-7, "big": 2 ** 64}))], text="numbers")],
-        session_data={"session_state": nums, "session_metrics": session_metrics(
+        session_data={"session_state": NUMBERS, "session_metrics": session_metrics(
             9007199254740993, -7, duration=1e-9, time_to_first_token=3.0, provider_metrics={"float": 0.30000000000000004},
             additional_metrics={"neg": -1.25e-5, "big": 18446744073709551617})}),
         "floats and large ints (> 2^53, > 2^64, negative, -0.0, 1e308, 1e-300) in metrics and session_state")
@@ -546,12 +462,7 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
                "created_at = updated_at = 0: falsy, so AgentOS answers null for both")
 
     sid = "agent-nested-state"
-    deep: Dict[str, Any] = {"leaf": [1, {"a": None}]}
-    for i in range(25):
-        deep = {f"level{i}": deep, "list": [[], {}, [[]]], "empty": ""}
-    corpus.add("agent-nested-state", agent(sid, [chat(sid, "q", "a")],
-                                           session_data={"session_state": {"deep": deep, "shopping_list": ["milk", "eggs"],
-                                                                           "user": {"name": "Ana", "prefs": {"dark": True}}}}),
+    corpus.add("agent-nested-state", agent(sid, [chat(sid, "q", "a")], session_data={"session_state": nested_state()}),
                "deeply nested session_state with empty containers")
 
     sid = "agent-first-user-list"
@@ -605,34 +516,13 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
                                      agent_data={"name": "Exp", "agent_id": "1e3"}), "agent_id \"1e3\" (a JSON number)")
 
     # odd session ids
-    odd_ids = [
-        ("id-space", "has space inside", "space in the id (%20)"),
-        ("id-padded", "  padded  ", "leading and trailing spaces"),
-        ("id-literal-pct2f", "literal%2Fslash", "a literal %2F in the id (sent as %252F)"),
-        ("id-slash", "slash/inside", "'/' in the id: %2F is decoded before routing, so AgentOS cannot reach it"),
-        ("id-unicode", "セッション-😀-مرحبا-Ω", "unicode id"),
-        ("id-question", "what?x=1&y=2", "'?', '=' and '&' in the id"),
-        ("id-hash", "hash#fragment", "'#' in the id"),
-        ("id-plus", "plus+sign", "'+' in the id (sent as %2B)"),
-        ("id-percent", "100%", "a literal '%' in the id"),
-        ("id-semicolon", "semi;colon,comma:colon@at", "sub-delimiters in the id"),
-        ("id-unreserved", "AZaz09-._~", "unreserved characters only (sent unencoded)"),
-        ("id-tab", "tab\there", "a control character (TAB) in the id"),
-        ("id-one-char", "x", "a one-character id"),
-        ("id-long", "long-" + "0123456789abcdef" * 14, "a 229-character id"),
-        ("id-json-number", "42", "id \"42\" (a JSON number)"),
-        ("id-json-true", "true", "id \"true\" (a JSON literal)"),
-        ("id-json-null", "null", "id \"null\" (JSON null)"),
-        ("id-json-string", "\"quoted\"", "id '\"quoted\"' (a JSON string literal)"),
+    odd_ids = ODD_IDS + [
         ("id-json-array", "[1,2]", "id \"[1,2]\" (a JSON array)"),
     ]
     for name, oid, note in odd_ids:
         corpus.add(name, agent(oid, [chat(oid, f"question for {oid}", "answer", run_id=f"run-{name}")]), note)
 
     # ------------------------------------------------------------------ team sessions
-    team_data = {"name": "Research Team", "team_id": "research-team",
-                 "model": {"provider": "OpenAI", "name": "OpenAIChat", "id": "gpt-4o"}}
-
     def member_run(sid: str, run_id: str, parent: Optional[str], task: str, answer: str, t: int, agent_id: str = "researcher",
                    status=RunStatus.completed, **kw) -> RunOutput:
         return RunOutput(run_id=run_id, agent_id=agent_id, agent_name=agent_id.title(), session_id=sid, parent_run_id=parent,
@@ -659,7 +549,7 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
         if session_data == "default":
             session_data = {"session_state": {"topic": "research"}, "session_metrics": session_metrics(110, 55)}
         return TeamSession(session_id=sid, team_id=kw.pop("team_id", "research-team"), user_id=user_id,
-                           team_data=kw.pop("team_data", team_data), session_data=session_data, runs=runs, created_at=t, **kw)
+                           team_data=kw.pop("team_data", TEAM_DATA), session_data=session_data, runs=runs, created_at=t, **kw)
 
     sid = "team-basic"
     m1 = member_run(sid, f"{sid}-m1", f"{sid}-t1", "Find papers on DynamoDB", "Found 3 papers.", T0 + 1)
@@ -725,9 +615,7 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
     def wf(sid: str, runs, name: Optional[str] = "Blog Workflow", user_id: Optional[str] = "user-1", t: int = T0,
            session_data: Optional[dict] = None, workflow_data: Optional[dict] = "default", metadata: Optional[dict] = None, **kw):
         if workflow_data == "default":
-            workflow_data = {"workflow_id": "blog-workflow", "name": name, "steps": [
-                {"name": "research", "description": "Research the topic", "type": "Step"},
-                {"name": "write", "description": "User-defined callable step", "type": "Step"}]}
+            workflow_data = g.workflow_data(name)
         return WorkflowSession(session_id=sid, user_id=user_id, workflow_id=kw.pop("workflow_id", "blog-workflow"),
                                workflow_name=name, runs=runs, session_data=session_data, workflow_data=workflow_data,
                                metadata=metadata, created_at=t, updated_at=t)
@@ -825,28 +713,10 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
 # Phase 2: requests
 # ----------------------------------------------------------------------------------------------
 
-TYPES = ("agent", "team", "workflow")
-
-
-def qs(*pairs) -> str:
-    return "&".join(f"{urllib.parse.quote(k, safe='')}={urllib.parse.quote(v, safe='')}" for k, v in pairs)
-
-
-def spath(session_id: str) -> str:
-    return "/sessions/" + urllib.parse.quote(session_id, safe="")
-
 
 def plan_requests(entries: List[Entry]) -> List[dict]:
-    reqs: List[dict] = []
-    ids = set()
-
-    def add(cid: str, setup: str, path: str, query: str = "", headers: Optional[dict] = None, method: str = "GET",
-            note: str = ""):
-        assert cid not in ids, cid
-        ids.add(cid)
-        reqs.append({"id": cid, "setup": setup, "method": method, "path": path, "query": query,
-                     "headers": headers or {}, "note": note})
-
+    plan = g.Plan()
+    add = plan.add
     single = [e for e in entries if e.db == DB1]
     by_name = {e.name: e for e in entries}
 
@@ -1009,7 +879,7 @@ def plan_requests(entries: List[Entry]) -> List[dict]:
     add("secured/none-post", "secured", spath("agent-basic"), "type=agent", method="POST", note="405 without auth")
     add("secured/none-sessions-x-y", "secured", "/sessions/x/y", "", note="404 without auth")
     add("secured/none-slash-in-id", "secured", spath("slash/inside"), "type=agent", note="encoded slash: 404 Not Found")
-    return reqs
+    return plan.requests
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1021,22 +891,8 @@ def serve(args) -> None:
     """Answer the requests of one setup with agno's AgentOS; mode 'reference' or 'patched'."""
     aws_env()
     assert (os.environ.get("OS_SECURITY_KEY") or None) == (SECURITY_KEY if args.setup == "secured" else None)
-    import uuid
-
-    import agno.media
-    import agno.models.message
-
     random_ids: set = set()
-
-    def recording_uuid4():
-        u = uuid.uuid4()
-        random_ids.add(str(u))
-        return u
-
-    agno.models.message.uuid4 = recording_uuid4
-    agno.media.uuid4 = recording_uuid4
-
-    from fastapi.testclient import TestClient
+    g.record_uuid4(random_ids, ("agno.models.message", "agno.media"))
 
     import agno.db.dynamo.dynamo as dyn
     import agno.os.schema as schema
@@ -1082,93 +938,12 @@ def serve(args) -> None:
               for i, d in enumerate(setup["databases"])]
     app = AgentOS(id="compat-os", agents=agents, telemetry=False).get_app()
 
-    seen: Dict[str, Any] = {}
-
-    async def recorder(scope, receive, send):
-        if scope["type"] == "http":
-            seen["raw_path"], seen["query_string"] = scope.get("raw_path"), scope.get("query_string")
-            seen["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-            # As uvicorn does: `path` is the raw path percent-decoded once. (The TestClient
-            # decodes it twice, so an id holding a literal "%2F", sent as "%252F", would
-            # not be found, although AgentOS under uvicorn finds it.)
-            scope = dict(scope, path=urllib.parse.unquote(scope["raw_path"].decode("latin-1")))
-        await app(scope, receive, send)
-
-    tc = TestClient(recorder, base_url="http://testserver", raise_server_exceptions=False, follow_redirects=False)
-    requests = json.load(open(args.requests))
-    out = []
-    for r in requests:
-        random_ids.clear()
-        deviations.clear()
-        url = "http://testserver" + r["path"] + ("?" + r["query"] if r["query"] else "")
-        resp = tc.request(r["method"], url, headers=r["headers"])
-        assert seen["raw_path"] == r["path"].encode(), (seen["raw_path"], r["path"])
-        assert seen["query_string"] == r["query"].encode(), (seen["query_string"], r["query"])
-        for k, v in r["headers"].items():  # the header arrives exactly as recorded
-            assert (k, v) in seen["headers"], (k, v, seen["headers"])
-        text = resp.content.decode("utf-8")
-        body = json.loads(text) if text else None
-        invented = [False]
-
-        def clean(obj: Any) -> Any:
-            if isinstance(obj, dict):
-                res = {}
-                for k, v in obj.items():
-                    if isinstance(v, str) and v in random_ids:
-                        invented[0] = True
-                        if args.mode == "patched" and k == "id":
-                            continue
-                        v = RANDOM_ID
-                    res[k] = clean(v)
-                return res
-            if isinstance(obj, list):
-                return [clean(v) for v in obj]
-            if isinstance(obj, str) and obj in random_ids:
-                invented[0] = True
-                return RANDOM_ID
-            return obj
-
-        # AgentOS serialises with pydantic-core, whose float text differs from Python's json (1e-9 vs 1e-09):
-        # keep the exact bytes wherever a plain re-serialisation would not reproduce them.
-        body_text = None
-        if text and json.dumps(body, ensure_ascii=False, separators=(",", ":")) != text:
-            body_text = text
-        body = clean(body)
-        if invented[0] and body_text is not None:
-            assert args.mode == "reference", f"{r['id']}: random ids and non-canonical body text"
-            body_text = None
-        headers = {h: resp.headers[h] for h in RECORDED_HEADERS if h in resp.headers}
-        devs = sorted(set(deviations)) + (["random-id"] if invented[0] else [])
-        out.append({"id": r["id"], "status": resp.status_code, "headers": headers, "body": body, "body_text": body_text,
-                    "deviations": devs})
-    json.dump(out, open(args.output, "w"), ensure_ascii=False)
-
-
-def run_serve(endpoint: str, setup_name: str, setup: dict, mode: str, requests: List[dict], tmp: str) -> Dict[str, dict]:
-    req_file = os.path.join(tmp, f"req-{setup_name}.json")
-    out_file = os.path.join(tmp, f"out-{setup_name}-{mode}.json")
-    json.dump(requests, open(req_file, "w"), ensure_ascii=False)
-    env = {k: v for k, v in os.environ.items() if k.lower() not in SETTINGS_ENV}
-    if setup.get("security_key"):
-        env["OS_SECURITY_KEY"] = setup["security_key"]
-    env["PYTHONHASHSEED"] = "0"
-    cmd = [sys.executable, os.path.abspath(__file__), "serve", "--endpoint", endpoint, "--setup", setup_name,
-           "--setup-json", json.dumps(setup), "--mode", mode, "--requests", req_file, "--output", out_file]
-    subprocess.run(cmd, env=env, check=True)
-    return {r["id"]: r for r in json.load(open(out_file))}
+    g.save_json(args.output, g.answer_requests(app, g.load_json(args.requests), args.mode, random_ids, deviations))
 
 
 # ----------------------------------------------------------------------------------------------
 # Reference crash explanations
 # ----------------------------------------------------------------------------------------------
-
-
-def json_kind(v: Any) -> str:
-    if v is None:
-        return "null"
-    kind = {bool: "the boolean", int: "the number", float: "the number", str: "the string", list: "the array",
-            dict: "the object"}[type(v)]
-    return f"{kind} {json.dumps(v, ensure_ascii=False)}"
 
 
 def explain(devs: List[str], item: Optional[dict], ref: dict, exp: dict) -> str:
@@ -1188,7 +963,7 @@ def explain(devs: List[str], item: Optional[dict], ref: dict, exp: dict) -> str:
                 how = "so the user_id filter matches the decoded value (200)"
             else:
                 how = "and answers the decoded value (200)"
-            parts.append(f"agno's DynamoDB reader JSON-decodes every S attribute: {attr} {raw!r} becomes {json_kind(dec)}; {how}")
+            parts.append(f"agno's DynamoDB reader JSON-decodes every S attribute: {attr} {raw!r} becomes {g.json_kind(dec)}; {how}")
         elif d == "empty-runs":
             parts.append("runs stored as \"[]\": agno's from_dict reads runs[0] -> IndexError (500); expected treats it as no runs")
         elif d == "session-name":
@@ -1206,26 +981,15 @@ def explain(devs: List[str], item: Optional[dict], ref: dict, exp: dict) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
-def pinned_versions() -> Dict[str, str]:
-    import importlib.metadata as md
-
-    return {name: md.version(name) for name in PINNED}
-
-
 def generate(args) -> None:
     aws_env()
-    for k in list(os.environ):
-        if k.lower() in SETTINGS_ENV:
-            os.environ.pop(k)
+    g.drop_env(SETTINGS_ENV)
     import agno.os  # noqa: F401  (import check: agno and its server deps are installed)
 
-    versions = pinned_versions()
+    versions = g.pinned_versions(PINNED)
     assert versions["agno"] == AGNO_VERSION, versions
     client = ddb_client(args.endpoint)
-    for table in TABLES.values():  # re-runnable against a DynamoDB Local that is already up
-        with contextlib.suppress(client.exceptions.ResourceNotFoundException):
-            client.delete_table(TableName=table)
-            client.get_waiter("table_not_exists").wait(TableName=table)
+    g.drop_tables(client, TABLES.values())  # re-runnable against a DynamoDB Local that is already up
 
     corpus = Corpus(client)
     build_corpus(corpus)
@@ -1235,7 +999,7 @@ def generate(args) -> None:
 
     items_doc = {"generator": {"agno": AGNO_VERSION, "versions": versions, "command": "bash tests/compat/generate.sh"},
                  "items": [{"name": e.name, "agno_layout_only": e.layout_only, "database": e.db, "note": e.note,
-                            "item": sort_keys_deep(raw[e.name])}
+                            "item": g.sort_keys_deep(raw[e.name])}
                            for e in sorted(entries, key=lambda e: e.name)]}
 
     db1_items = sorted(e.name for e in entries if e.db == DB1)
@@ -1247,33 +1011,17 @@ def generate(args) -> None:
     }
 
     requests = plan_requests(entries)
-    results: Dict[str, Dict[str, Dict[str, dict]]] = {}
-    with tempfile.TemporaryDirectory(prefix="compat-") as tmp:
-        for setup_name, setup in setups.items():
-            reqs = [r for r in requests if r["setup"] == setup_name]
-            results[setup_name] = {mode: run_serve(args.endpoint, setup_name, setup, mode, reqs, tmp)
-                                   for mode in ("reference", "patched")}
+    results = g.serve_setups(__file__, args.endpoint, setups, requests, g.without(os.environ, SETTINGS_ENV), "compat-")
 
     id_to_entry = {(e.db, e.session_id): e for e in entries}
-    cases = []
-    for r in requests:
-        ref = results[r["setup"]]["reference"][r["id"]]
-        exp = results[r["setup"]]["patched"][r["id"]]
-        case = {k: r[k] for k in ("id", "setup", "method", "path", "query", "headers")}
-        case["expected"] = {"status": exp["status"], "headers": exp["headers"], "body": exp["body"]}
-        if exp["body_text"] is not None:
-            case["expected"]["body_text"] = exp["body_text"]
-        same = (ref["status"], ref["headers"], ref["body"]) == (exp["status"], exp["headers"], exp["body"])
-        if not same:
-            sid = urllib.parse.unquote(r["path"][len("/sessions/"):]) if r["path"].startswith("/sessions/") else None
-            db_ids = [v for k, v in urllib.parse.parse_qsl(r["query"], keep_blank_values=True) if k == "db_id"]
-            db = db_ids[-1] if db_ids and db_ids[-1] in TABLES else DB1
-            entry = id_to_entry.get((db, sid))
-            case["reference"] = {"status": ref["status"], "headers": ref["headers"], "body": ref["body"]}
-            devs = sorted(set(exp["deviations"]) | ({"random-id"} & set(ref["deviations"])))
-            case["reference_crash"] = explain(devs, raw[entry.name] if entry else None, ref, exp)
-        case["note"] = r["note"]
-        cases.append(case)
+
+    def item_for(r: dict) -> Optional[dict]:
+        db_ids = [v for k, v in urllib.parse.parse_qsl(r["query"], keep_blank_values=True) if k == "db_id"]
+        db = db_ids[-1] if db_ids and db_ids[-1] in TABLES else DB1
+        entry = id_to_entry.get((db, g.session_id_of(r["path"])))
+        return raw[entry.name] if entry else None
+
+    cases = g.build_cases(requests, results, {"random-id"}, item_for, explain)
 
     # the API reference's example must come out exactly
     spec_case = next(c for c in cases if c["id"] == "spec-example/type=agent")
@@ -1284,41 +1032,13 @@ def generate(args) -> None:
     assert by_name["spec-example"].session_id == SPEC_ID
 
     cases_doc = {"generator": items_doc["generator"], "setups": setups, "cases": cases}
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "items.json"), "w", encoding="utf-8") as f:
-        f.write(dump_json(items_doc))
-    with open(os.path.join(args.out, "cases.json"), "w", encoding="utf-8") as f:
-        f.write(dump_json(cases_doc))
+    g.write_fixtures(args.out, {"items.json": items_doc, "cases.json": cases_doc})
 
     # self-check summary
-    crashes = [c for c in cases if "reference_crash" in c]
     print(f"items: {len(entries)} ({sum(e.layout_only for e in entries)} agno-layout-only)")
-    print(f"cases: {len(cases)}  by setup: {dict(Counter(c['setup'] for c in cases))}")
-    print(f"expected status: {dict(sorted(Counter(c['expected']['status'] for c in cases).items()))}")
-    print(f"reference crashes: {len(crashes)}")
-    for c in crashes:
-        print(f"  {c['id']}: reference {c['reference']['status']} -> expected {c['expected']['status']}")
+    g.summarize(cases)
     assert len(cases) >= 250, len(cases)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd")
-    ap.add_argument("--endpoint", default="http://127.0.0.1:8201", help="DynamoDB Local endpoint")
-    ap.add_argument("--out", default=os.path.join(HERE, "fixtures"), help="fixture directory")
-    sp = sub.add_parser("serve", help="internal: answer one setup's requests")
-    sp.add_argument("--endpoint", required=True)
-    sp.add_argument("--setup", required=True)
-    sp.add_argument("--setup-json", required=True)
-    sp.add_argument("--mode", choices=("reference", "patched"), required=True)
-    sp.add_argument("--requests", required=True)
-    sp.add_argument("--output", required=True)
-    args = ap.parse_args()
-    if args.cmd == "serve":
-        serve(args)
-    else:
-        generate(args)
-
-
 if __name__ == "__main__":
-    main()
+    g.main(__doc__, HERE, 8201, generate, serve)

@@ -23,26 +23,21 @@ Phases
              "reference" with a one-line "reference_crash"    -> fixtures/cases.json
 Nothing here is hand-written output.
 
-Agno-independent helpers (JSON dumping, query-string quoting, ids, the API reference's example
-texts) are imported from the 2.1.10 generator, tests/compat/generate.py, whose module level
-imports only the standard library (checked below).
+Agno-independent helpers and corpus data (JSON dumping, quoting, DynamoDB Local, the child
+process and request loop, the API reference's example texts, odd ids, …) come from
+tests/compat/goldens.py, shared with the 2.1.10 generator; its module level imports only the
+standard library (it checks that itself).
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import copy
-import importlib.util
 import json
 import logging
 import os
-import subprocess
 import sys
-import tempfile
 import types
 import urllib.parse
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
@@ -50,24 +45,12 @@ from typing import Any, Dict, List, Optional, Tuple
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 V2_DIR = os.path.join(ROOT, "tests", "compat")
+sys.path.insert(0, V2_DIR)
 
-
-def _load_v2_helpers():
-    """tests/compat/generate.py as a module (its top level imports the standard library only)."""
-    before = set(sys.modules)
-    spec = importlib.util.spec_from_file_location("compat_v2_generate", os.path.join(V2_DIR, "generate.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    leaked = sorted(m for m in set(sys.modules) - before if m == "agno" or m.startswith(("agno.", "boto", "fastapi")))
-    assert not leaked, f"importing the 2.1.10 generator imported {leaked}"
-    return mod
-
-
-v2 = _load_v2_helpers()
-dump_json, sort_keys_deep, qs, spath, json_kind = v2.dump_json, v2.sort_keys_deep, v2.qs, v2.spath, v2.json_kind
-T0, SPEC_ID, SPEC_SYSTEM, SPEC_ANSWER = v2.T0, v2.SPEC_ID, v2.SPEC_SYSTEM, v2.SPEC_ANSWER
-RANDOM_ID, RECORDED_HEADERS, REGION = v2.RANDOM_ID, v2.RECORDED_HEADERS, v2.REGION
+import goldens as g  # noqa: E402  (stdlib only at import: no agno, boto or fastapi)
+from goldens import (AGENT_DATA, CONTROL_CHARS, LOREM, NUMBERS, ODD_IDS, SPEC_ANSWER, SPEC_ID,  # noqa: E402
+                     SPEC_QUESTION, SPEC_RUN_ID, SPEC_SUMMARY, SPEC_SUMMARY_AT, SPEC_SYSTEM, T0, TEAM_DATA, TOOL_CALLS,
+                     TYPES, UNICODE_STATE, UNICODE_TEXT, aws_env, ddb_client, nested_state, qs, spath)
 
 AGNO_VERSION = "3.1.10"
 PINNED = ["agno", "fastapi", "starlette", "pydantic", "pydantic-core", "pydantic-settings", "boto3", "botocore",
@@ -92,15 +75,14 @@ SETTINGS_ENV = {"env", "docs_enabled", "os_security_key", "authorization_enabled
 
 
 def clean_env(environ: Dict[str, str]) -> Dict[str, str]:
-    env = {k: v for k, v in environ.items() if k.lower() not in SETTINGS_ENV and not k.upper().startswith("AGNO_")}
+    env = {k: v for k, v in g.without(environ, SETTINGS_ENV).items() if not k.upper().startswith("AGNO_")}
     env["AGNO_TELEMETRY"] = "false"
     return env
+
+
 REQUEST_TIME = 4102444800  # 2100-01-01T00:00:00Z: agno's clock while answering, to spot time.time() in answers
 REQUEST_TIME_TEXT = "2100-01-01T00:00:00Z"
 REQUEST_TIME_MASK = "<request time>"
-
-
-aws_env, ddb_client = v2.aws_env, v2.ddb_client  # fake credentials for DynamoDB Local; the low-level boto3 client
 
 
 def quiet(level: int) -> None:
@@ -136,25 +118,12 @@ def make_db(client, loc):
     return db
 
 
-@contextlib.contextmanager
+# agno 3.1.10's writers stamp updated_at (and a run row's created_at fallback) with time.time() in these.
+CLOCK_MODULES = ("agno.db.dynamo.dynamo", "agno.db.dynamo.utils", "agno.db.utils")
+
+
 def frozen_clock(ts: int):
-    """agno's writers stamp updated_at (and a run row's created_at fallback) with time.time(): pin it."""
-    import time as real_time
-
-    import agno.db.dynamo.dynamo as dyn
-    import agno.db.dynamo.utils as dyn_utils
-    import agno.db.utils as db_utils
-
-    fake = types.SimpleNamespace(time=lambda: float(ts), sleep=real_time.sleep)
-    mods = (dyn, dyn_utils, db_utils)
-    saved = [m.time for m in mods]
-    for m in mods:
-        m.time = fake
-    try:
-        yield
-    finally:
-        for m, t in zip(mods, saved):
-            m.time = t
+    return g.frozen_clock(ts, CLOCK_MODULES)
 
 
 class Corpus:
@@ -261,36 +230,20 @@ class Corpus:
         for e in self.entries:
             resp = self.client.get_item(TableName=e.loc[1], Key={"session_id": {"S": e.session_id}}, ConsistentRead=True)
             items[e.name] = resp["Item"]
-            found = []
-            kw: Dict[str, Any] = {"TableName": self.runs_table(e.loc), "IndexName": "session_id-created_at-index",
-                                  "KeyConditionExpression": "session_id = :sid",
-                                  "ExpressionAttributeValues": {":sid": {"S": e.session_id}}}
-            while True:
-                page = self.client.query(**kw)
-                found.extend(page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    break
-                kw["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            found = g.all_items(self.client.query, TableName=self.runs_table(e.loc), IndexName="session_id-created_at-index",
+                                KeyConditionExpression="session_id = :sid",
+                                ExpressionAttributeValues={":sid": {"S": e.session_id}})
             found.sort(key=lambda r: (int(r.get("run_index", {}).get("N", "0")), int(r.get("created_at", {}).get("N", "0")),
                                       r["run_id"]["S"]))
             rows[e.name] = found
         for loc in LOCATIONS:
             want_items = {e.session_id for e in self.entries if e.loc == loc}
-            got = {i["session_id"]["S"] for i in self.scan(loc[1])}
+            got = {i["session_id"]["S"] for i in g.scan_all(self.client, loc[1])}
             assert got == want_items, (loc, got ^ want_items)
             want_rows = sorted(r["run_id"]["S"] for e in self.entries if e.loc == loc for r in rows[e.name])
-            got_rows = sorted(i["run_id"]["S"] for i in self.scan(self.runs_table(loc)))
+            got_rows = sorted(i["run_id"]["S"] for i in g.scan_all(self.client, self.runs_table(loc)))
             assert got_rows == want_rows, (loc, set(got_rows) ^ set(want_rows))
         return items, rows
-
-    def scan(self, table: str) -> List[dict]:
-        out, kw = [], {"TableName": table, "ConsistentRead": True}
-        while True:
-            page = self.client.scan(**kw)
-            out.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return out
-            kw["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of sessions)
@@ -308,11 +261,7 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
     from agno.session.summary import SessionSummary
     from agno.workflow.types import StepMetrics, StepOutput, WorkflowMetrics
 
-    counter = Counter()
-
-    def mid(prefix: str) -> str:
-        counter[prefix] += 1
-        return f"{prefix}-m{counter[prefix]:03d}"
+    mid = g.message_ids()
 
     def M(sid: str, role: str, content: Any = None, t: int = T0, **kw) -> Message:
         kw.setdefault("id", mid(sid))
@@ -327,9 +276,6 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
     def session_metrics(i: int, o: int, **kw) -> Dict[str, Any]:
         # what agno keeps in session_data["session_metrics"]: SessionMetrics.to_dict() (zeros and nulls left out)
         return SessionMetrics(input_tokens=i, output_tokens=o, total_tokens=i + o, **kw).to_dict()
-
-    agent_data = {"name": "Basic Agent", "agent_id": "basic-agent",
-                  "model": {"provider": "OpenAI", "name": "OpenAIChat", "id": "gpt-4o"}}
 
     def RUN(sid: str, run_id: str, msgs: Optional[List[Message]], t: int = T0, agent_id: Optional[str] = "basic-agent",
             status=RunStatus.completed, text: Optional[str] = None, content: Any = None, metrics: Optional[RunMetrics] = None,
@@ -350,20 +296,18 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
         if session_data == "default":
             session_data = {"session_state": {}, "session_metrics": session_metrics(20 * len(runs or []), 10 * len(runs or []))}
         return AgentSession(session_id=sid, agent_id=kw.pop("agent_id", "basic-agent"), user_id=user_id,
-                            agent_data=kw.pop("agent_data", agent_data), session_data=session_data, runs=runs,
+                            agent_data=kw.pop("agent_data", AGENT_DATA), session_data=session_data, runs=runs,
                             created_at=t, **kw)
 
     # ------------------------------------------------------------------ the API reference's example session
     sid = SPEC_ID
-    spec_run = RUN(sid, "8f5ba1c7-3b0e-4c4e-9a51-2d6a3c0f7e11", [
-        M(sid, "system", SPEC_SYSTEM), M(sid, "user", "What tools do you have?"),
-        M(sid, "assistant", SPEC_ANSWER, metrics=usage(134, 26))], text="What tools do you have?", content=SPEC_ANSWER,
+    spec_run = RUN(sid, SPEC_RUN_ID, [
+        M(sid, "system", SPEC_SYSTEM), M(sid, "user", SPEC_QUESTION),
+        M(sid, "assistant", SPEC_ANSWER, metrics=usage(134, 26))], text=SPEC_QUESTION, content=SPEC_ANSWER,
         metrics=run_usage(134, 26, duration=2.4), user_id="123")
     corpus.add("spec-example", agent(sid, [spec_run], user_id="123",
                                      session_data={"session_state": {}, "session_metrics": session_metrics(134, 26)},
-                                     summary=SessionSummary(
-                                         summary="The user and assistant engaged in a conversation about the tools the agent has available.",
-                                         updated_at=datetime(2025, 9, 5, 18, 2, 12, 269392))),
+                                     summary=SessionSummary(summary=SPEC_SUMMARY, updated_at=datetime(*SPEC_SUMMARY_AT))),
                "the API reference's example conversation as agno 3.1.10 writes it (user_id \"123\", message ids, "
                "SessionMetrics.to_dict() without zero counters)")
 
@@ -429,11 +373,9 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
                "from_history messages and system messages are left out of chat_history", updated_at=T0 + 121)
 
     sid = "agent-tools"
-    tool_calls = [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}},
-                  {"id": "call_2", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}]
     r = RUN(sid, f"{sid}-r1", [
         M(sid, "system", "Use tools."), M(sid, "user", "Weather and time in Paris?"),
-        M(sid, "assistant", None, tool_calls=tool_calls, metrics=usage(50, 20, time_to_first_token=0.25)),
+        M(sid, "assistant", None, tool_calls=TOOL_CALLS, metrics=usage(50, 20, time_to_first_token=0.25)),
         M(sid, "tool", "Sunny, 21°C", tool_call_id="call_1", tool_name="get_weather", tool_args={"city": "Paris"},
           tool_call_error=False, metrics=MessageMetrics(duration=0.0123)),
         M(sid, "tool", "Error: clock unavailable", tool_call_id="call_2", tool_name="get_time", tool_args={},
@@ -483,43 +425,37 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
                "audio/image output; empty list and empty string content")
 
     sid = "agent-unicode"
-    text = "Héllo 👋🏽 世界 こんにちは 안녕 — مرحبا بالعالم — שלום עולם ‏RTL‏ e\u0301 Ω≈ç√ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🇫🇷 👨‍👩‍👧"
+    text = UNICODE_TEXT
     corpus.add("agent-unicode", agent(sid, [chat(sid, text, "答案: ✅ " + text[::-1], system="Système 🧠")],
-                                      session_data={"session_state": {"città": "Zürich", "emoji": "🔥", "日本": ["東京", "大阪"],
-                                                                      "rtl": "עברית"}},
+                                      session_data={"session_state": UNICODE_STATE},
                                       agent_data={"name": "Agent Ünïcødé 🤖", "agent_id": "basic-agent"},
                                       metadata={"ключ": "значение"}, summary=SessionSummary(summary="Résumé: 🌍 多言語")),
                "unicode everywhere; agno stores \\uXXXX escapes (json.dumps) and AgentOS answers raw UTF-8")
 
     sid = "agent-control-chars"
-    ctl = "nul:\x00 soh:\x01 bel:\x07 bs:\x08 tab:\t lf:\n cr:\r esc:\x1b del:\x7f nel:\x85 ls:\u2028 ps:\u2029 bom:\ufeff " \
-          "quote:\" backslash:\\ slash:/ lt:< amp:& "
+    ctl = CONTROL_CHARS
     corpus.add("agent-control-chars", agent(sid, [chat(sid, "ctl " + ctl, ctl)],
                                             session_data={"session_state": {"ctl": ctl, "key\nwith\x00ctl": True}}),
                "control characters, DEL/NEL, U+2028/U+2029, BOM, quotes and backslashes")
 
     sid = "agent-large"
     big_runs = []
-    para = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit — ünïcødé ✓. " * 20).strip()
     for i in range(80):
         t = T0 + i * 60
         big_runs.append(RUN(sid, f"{sid}-r{i:03d}", [
-            M(sid, "system", f"System prompt for run {i}", t), M(sid, "user", f"Question {i}: {para[:200]}", t),
-            M(sid, "assistant", f"Answer {i}: {para}", t + 1, metrics=usage(1000 + i, 500 + i))],
+            M(sid, "system", f"System prompt for run {i}", t), M(sid, "user", f"Question {i}: {LOREM[:200]}", t),
+            M(sid, "assistant", f"Answer {i}: {LOREM}", t + 1, metrics=usage(1000 + i, 500 + i))],
             t=t, text=f"Question {i}", content=f"Answer {i}", metrics=run_usage(1000 + i, 500 + i)))
     corpus.add("agent-large", agent(sid, big_runs, session_data={"session_state": {"blob": "x" * 20000},
                                                                 "session_metrics": session_metrics(83160, 43160)}),
                "~300 KB: 80 runs (80 runs-table rows), 240 messages", updated_at=T0 + 3600, big=True)
 
     sid = "agent-numbers"
-    nums = {"big": 2 ** 63 + 1, "big_neg": -(2 ** 62) - 3, "beyond_2_53": 9007199254740993, "neg": -42, "zero": 0,
-            "float": 0.1, "float_int": 1.0, "neg_zero": -0.0, "tiny": 1.5e-300, "huge": 1.7976931348623157e308,
-            "exp": 6.02214076e23, "third": 1 / 3, "list": [1, 2.5, -3, 10 ** 20], "bool": True, "none": None}
     corpus.add("agent-numbers", agent(sid, [RUN(sid, f"{sid}-r1", [
         M(sid, "user", "numbers"), M(sid, "assistant", "ok", metrics=MessageMetrics(
             input_tokens=2 ** 53 + 1, output_tokens=-5, total_tokens=2 ** 53 - 4, time_to_first_token=0.000123,
             duration=12.5, provider_metrics={"x": 1e-7, "big": 2 ** 64}))], text="numbers")],
-        session_data={"session_state": nums, "session_metrics": session_metrics(
+        session_data={"session_state": NUMBERS, "session_metrics": session_metrics(
             9007199254740993, -7, cost=1e-9, additional_metrics={"neg": -1.25e-5, "big": 18446744073709551617,
                                                                  "float": 0.30000000000000004})}),
         "floats and large ints (> 2^53, > 2^64, negative, -0.0, 1e308, 1e-300) in metrics and session_state")
@@ -580,12 +516,7 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
                "created_at = updated_at = 0")
 
     sid = "agent-nested-state"
-    deep: Dict[str, Any] = {"leaf": [1, {"a": None}]}
-    for i in range(25):
-        deep = {f"level{i}": deep, "list": [[], {}, [[]]], "empty": ""}
-    corpus.add("agent-nested-state", agent(sid, [chat(sid, "q", "a")],
-                                           session_data={"session_state": {"deep": deep, "shopping_list": ["milk", "eggs"],
-                                                                           "user": {"name": "Ana", "prefs": {"dark": True}}}}),
+    corpus.add("agent-nested-state", agent(sid, [chat(sid, "q", "a")], session_data={"session_state": nested_state()}),
                "deeply nested session_state with empty containers and nulls")
 
     sid = "agent-first-user-list"
@@ -657,25 +588,7 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
                    "extra top-level BOOL attributes (archived true, pinned false), written with put_item: ignored")
 
     # odd session ids
-    odd_ids = [
-        ("id-space", "has space inside", "space in the id (%20)"),
-        ("id-padded", "  padded  ", "leading and trailing spaces"),
-        ("id-literal-pct2f", "literal%2Fslash", "a literal %2F in the id (sent as %252F)"),
-        ("id-slash", "slash/inside", "'/' in the id: %2F is decoded before routing, so AgentOS cannot reach it"),
-        ("id-unicode", "セッション-😀-مرحبا-Ω", "unicode id"),
-        ("id-question", "what?x=1&y=2", "'?', '=' and '&' in the id"),
-        ("id-hash", "hash#fragment", "'#' in the id"),
-        ("id-plus", "plus+sign", "'+' in the id (sent as %2B)"),
-        ("id-percent", "100%", "a literal '%' in the id"),
-        ("id-semicolon", "semi;colon,comma:colon@at", "sub-delimiters in the id"),
-        ("id-unreserved", "AZaz09-._~", "unreserved characters only (sent unencoded)"),
-        ("id-tab", "tab\there", "a control character (TAB) in the id"),
-        ("id-one-char", "x", "a one-character id"),
-        ("id-long", "long-" + "0123456789abcdef" * 14, "a 229-character id"),
-        ("id-json-number", "42", "id \"42\" (a JSON number)"),
-        ("id-json-true", "true", "id \"true\" (a JSON literal)"),
-        ("id-json-null", "null", "id \"null\" (JSON null)"),
-        ("id-json-string", "\"quoted\"", "id '\"quoted\"' (a JSON string literal)"),
+    odd_ids = ODD_IDS + [
         ("id-json-array", "[1,2]", "id \"[1,2]\" (decodes to a JSON array)"),
         ("id-json-object", "{\"a\":1}", "id '{\"a\":1}' (decodes to a JSON object)"),
     ]
@@ -683,9 +596,6 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
         corpus.add(name, agent(oid, [chat(oid, f"question for {oid}", "answer", run_id=f"run-{name}")]), note)
 
     # ------------------------------------------------------------------ team sessions
-    team_data = {"name": "Research Team", "team_id": "research-team",
-                 "model": {"provider": "OpenAI", "name": "OpenAIChat", "id": "gpt-4o"}}
-
     def member_run(sid: str, run_id: str, parent: Optional[str], task: str, answer: str, t: int, agent_id: str = "researcher",
                    status=RunStatus.completed, **kw) -> RunOutput:
         return RunOutput(run_id=run_id, agent_id=agent_id, agent_name=agent_id.title(), session_id=sid, parent_run_id=parent,
@@ -712,7 +622,7 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
         if session_data == "default":
             session_data = {"session_state": {"topic": "research"}, "session_metrics": session_metrics(110, 55)}
         return TeamSession(session_id=sid, team_id=kw.pop("team_id", "research-team"), user_id=user_id,
-                           team_data=kw.pop("team_data", team_data), session_data=session_data, runs=runs, created_at=t, **kw)
+                           team_data=kw.pop("team_data", TEAM_DATA), session_data=session_data, runs=runs, created_at=t, **kw)
 
     sid = "team-basic"
     m1 = member_run(sid, f"{sid}-m1", f"{sid}-t1", "Find papers on DynamoDB", "Found 3 papers.", T0 + 1)
@@ -788,9 +698,7 @@ def build_corpus(corpus: Corpus) -> None:  # noqa: C901  (a long, flat list of s
     def wf(sid: str, runs, name: Optional[str] = "Blog Workflow", user_id: Optional[str] = "user-1", t: int = T0,
            session_data: Optional[dict] = None, workflow_data: Optional[dict] = "default", metadata: Optional[dict] = None, **kw):
         if workflow_data == "default":
-            workflow_data = {"workflow_id": "blog-workflow", "name": name, "steps": [
-                {"name": "research", "description": "Research the topic", "type": "Step"},
-                {"name": "write", "description": "User-defined callable step", "type": "Step"}]}
+            workflow_data = g.workflow_data(name)
         return WorkflowSession(session_id=sid, user_id=user_id, workflow_id=kw.pop("workflow_id", "blog-workflow"),
                                workflow_name=name, runs=runs, session_data=session_data, workflow_data=workflow_data,
                                metadata=metadata, created_at=t, updated_at=t)
@@ -974,19 +882,10 @@ def load_upgrade_items(corpus: Corpus) -> List[dict]:
 # Phase 2: requests
 # ----------------------------------------------------------------------------------------------
 
-TYPES = ("agent", "team", "workflow")
-
 
 def plan_requests(entries: List[Entry]) -> List[dict]:  # noqa: C901
-    reqs: List[dict] = []
-    ids = set()
-
-    def add(cid: str, setup: str, path: str, query: str = "", headers: Optional[dict] = None, method: str = "GET",
-            note: str = ""):
-        assert cid not in ids, cid
-        ids.add(cid)
-        reqs.append({"id": cid, "setup": setup, "method": method, "path": path, "query": query,
-                     "headers": headers or {}, "note": note})
+    plan = g.Plan()
+    add = plan.add
 
     def per_session(setup: str, e: Entry, prefix: str = "", extra_q: str = ""):
         p = spath(e.session_id)
@@ -1264,7 +1163,7 @@ def plan_requests(entries: List[Entry]) -> List[dict]:  # noqa: C901
         note="table = the runs table agno 3.1.10 derives")
     add("v2/spec-example/user=123-no-type", "upgrade", spath(SPEC_ID), "user_id=123", note="spec example, user 123, no type")
     add("v2/unknown", "upgrade", spath("does-not-exist"), "type=agent", note="unknown id")
-    return reqs
+    return plan.requests
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1349,21 +1248,11 @@ def serve(args) -> None:
     assert (os.environ.get("OS_SECURITY_KEY") or None) == (SECURITY_KEY if args.setup == "secured" else None)
     assert clean_env(os.environ) == {k: v for k, v in os.environ.items() if k != "OS_SECURITY_KEY"}
     quiet(logging.CRITICAL)
-    import uuid
-
-    import agno.media.media
     import agno.models.message
     import agno.session.workflow
 
     random_ids: set = set()
-
-    def recording_uuid4():
-        u = uuid.uuid4()
-        random_ids.add(str(u))
-        return u
-
-    agno.models.message.uuid4 = recording_uuid4
-    agno.media.media.uuid4 = recording_uuid4
+    g.record_uuid4(random_ids, ("agno.models.message", "agno.media.media"))
     # Where agno's readers fall back to the clock, answer a recognisable instant (masked below).
     agno.models.message.time = lambda: float(REQUEST_TIME)
     agno.session.workflow.time = types.SimpleNamespace(time=lambda: float(REQUEST_TIME))
@@ -1371,8 +1260,6 @@ def serve(args) -> None:
     import warnings
 
     warnings.filterwarnings("ignore", message=".*httpx2.*")  # starlette's TestClient on httpx 0.28
-    from fastapi.testclient import TestClient
-
     from agno.agent import Agent
     from agno.models.aws import AwsBedrock  # never called: 3.1.10 agents need a model (the default needs openai)
     from agno.os import AgentOS
@@ -1393,80 +1280,12 @@ def serve(args) -> None:
     assert [(d.id, d.session_table_name) for dl in os_.dbs.values() for d in dl] == \
         [(d["id"], d["session_table"]) for d in setup["databases"]]
 
-    seen: Dict[str, Any] = {}
+    def is_request_time(obj: Any) -> bool:
+        return obj == REQUEST_TIME_TEXT or (obj == REQUEST_TIME and not isinstance(obj, bool))
 
-    async def recorder(scope, receive, send):
-        if scope["type"] == "http":
-            seen["raw_path"], seen["query_string"] = scope.get("raw_path"), scope.get("query_string")
-            seen["headers"] = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-            # As uvicorn does: `path` is the raw path percent-decoded once (the TestClient decodes it
-            # twice, so an id holding a literal "%2F", sent as "%252F", would not be found).
-            scope = dict(scope, path=urllib.parse.unquote(scope["raw_path"].decode("latin-1")))
-        await app(scope, receive, send)
-
-    tc = TestClient(recorder, base_url="http://testserver", raise_server_exceptions=False, follow_redirects=False)
-    requests = json.load(open(args.requests))
-    out = []
-    for r in requests:
-        random_ids.clear()
-        deviations.clear()
-        url = "http://testserver" + r["path"] + ("?" + r["query"] if r["query"] else "")
-        resp = tc.request(r["method"], url, headers=r["headers"])
-        assert seen["raw_path"] == r["path"].encode(), (seen["raw_path"], r["path"])
-        assert seen["query_string"] == r["query"].encode(), (seen["query_string"], r["query"])
-        for k, v in r["headers"].items():  # the header arrives exactly as recorded
-            assert (k, v) in seen["headers"], (k, v, seen["headers"])
-        text = resp.content.decode("utf-8")
-        body = json.loads(text) if text else None
-        invented: set = set()
-
-        def clean(obj: Any, key: Optional[str] = None) -> Any:
-            if isinstance(obj, dict):
-                res = {}
-                for k, v in obj.items():
-                    if isinstance(v, str) and v in random_ids and k == "id" and args.mode == "patched":
-                        invented.add("random-id")
-                        continue
-                    res[k] = clean(v, k)
-                return res
-            if isinstance(obj, list):
-                return [clean(v) for v in obj]
-            if isinstance(obj, str) and obj in random_ids:
-                invented.add("random-id")
-                return RANDOM_ID
-            if obj == REQUEST_TIME_TEXT or (obj == REQUEST_TIME and not isinstance(obj, bool)):
-                invented.add("request-time")
-                return REQUEST_TIME_MASK
-            return obj
-
-        # AgentOS serialises with pydantic-core, whose float text differs from Python's json (1e-9 vs 1e-09):
-        # keep the exact bytes wherever a plain re-serialisation would not reproduce them.
-        body_text = None
-        if text and json.dumps(body, ensure_ascii=False, separators=(",", ":")) != text:
-            body_text = text
-        body = clean(body)
-        if invented and body_text is not None:
-            assert args.mode == "reference", f"{r['id']}: invented values and non-canonical body text"
-            body_text = None
-        headers = {h: resp.headers[h] for h in RECORDED_HEADERS if h in resp.headers}
-        devs = sorted(set(deviations) | invented)
-        out.append({"id": r["id"], "status": resp.status_code, "headers": headers, "body": body, "body_text": body_text,
-                    "deviations": devs})
-    json.dump(out, open(args.output, "w"), ensure_ascii=False)
-
-
-def run_serve(endpoint: str, setup_name: str, setup: dict, mode: str, requests: List[dict], tmp: str) -> Dict[str, dict]:
-    req_file = os.path.join(tmp, f"req-{setup_name}.json")
-    out_file = os.path.join(tmp, f"out-{setup_name}-{mode}.json")
-    json.dump(requests, open(req_file, "w"), ensure_ascii=False)
-    env = clean_env(os.environ)
-    if setup.get("security_key"):
-        env["OS_SECURITY_KEY"] = setup["security_key"]
-    env["PYTHONHASHSEED"] = "0"
-    cmd = [sys.executable, os.path.abspath(__file__), "serve", "--endpoint", endpoint, "--setup", setup_name,
-           "--setup-json", json.dumps(setup), "--mode", mode, "--requests", req_file, "--output", out_file]
-    subprocess.run(cmd, env=env, check=True)
-    return {r["id"]: r for r in json.load(open(out_file))}
+    out = g.answer_requests(app, g.load_json(args.requests), args.mode, random_ids, deviations,
+                            masks=[(is_request_time, "request-time", REQUEST_TIME_MASK)])
+    g.save_json(args.output, out)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1498,7 +1317,7 @@ def explain(devs: List[str], item: Optional[dict], ref: dict, exp: dict) -> str:
             how = {500: "the str schema field rejects it (500)", 404: "so the user_id filter cannot match it (404)"}.get(
                 ref["status"], f"(answered {ref['status']})")
             parts.append(f"agno's DynamoDB reader JSON-decodes S attributes that hold a JSON object or array: "
-                         f"{attr} {raw!r} becomes {json_kind(dec)}; {how}")
+                         f"{attr} {raw!r} becomes {g.json_kind(dec)}; {how}")
         else:
             parts.append(DEVIATION_TEXT[d])
     assert parts, (ref, exp)
@@ -1510,12 +1329,6 @@ def explain(devs: List[str], item: Optional[dict], ref: dict, exp: dict) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
-def pinned_versions() -> Dict[str, str]:
-    import importlib.metadata as md
-
-    return {name: md.version(name) for name in PINNED}
-
-
 def generate(args) -> None:
     aws_env()
     env = clean_env(os.environ)
@@ -1524,12 +1337,10 @@ def generate(args) -> None:
     quiet(logging.INFO)
     import agno.os  # noqa: F401  (import check: agno and its server deps are installed)
 
-    versions = pinned_versions()
+    versions = g.pinned_versions(PINNED)
     assert versions["agno"] == AGNO_VERSION, versions
     client = ddb_client(args.endpoint)
-    for table in client.list_tables()["TableNames"]:  # re-runnable against a DynamoDB Local that is already up
-        client.delete_table(TableName=table)
-        client.get_waiter("table_not_exists").wait(TableName=table)
+    g.drop_tables(client)  # every table: re-runnable against a DynamoDB Local that is already up
 
     corpus = Corpus(client)
     build_corpus(corpus)
@@ -1552,7 +1363,7 @@ def generate(args) -> None:
     items_doc = {"generator": {"agno": AGNO_VERSION, "versions": versions, "command": COMMAND},
                  "items": [{"name": e.name, "agno_layout_only": e.session_type is None or e.name in v2_layout_only,
                             "database": e.loc[0], "table": e.loc[1], "note": e.note,
-                            "item": sort_keys_deep(raw[e.name]), "runs": [sort_keys_deep(r) for r in rows[e.name]]}
+                            "item": g.sort_keys_deep(raw[e.name]), "runs": [g.sort_keys_deep(r) for r in rows[e.name]]}
                            for e in sorted(entries, key=lambda e: e.name)]}
 
     setups = {
@@ -1563,77 +1374,34 @@ def generate(args) -> None:
     }
 
     requests = plan_requests(entries)
-    results: Dict[str, Dict[str, Dict[str, dict]]] = {}
-    with tempfile.TemporaryDirectory(prefix="compat3-") as tmp:
-        for setup_name, setup in setups.items():
-            reqs = [r for r in requests if r["setup"] == setup_name]
-            results[setup_name] = {mode: run_serve(args.endpoint, setup_name, setup, mode, reqs, tmp)
-                                   for mode in ("reference", "patched")}
+    results = g.serve_setups(__file__, args.endpoint, setups, requests, clean_env(os.environ), "compat3-")
 
     by_loc_id = {(e.loc, e.session_id): e for e in entries}
-    cases = []
-    for r in requests:
-        ref = results[r["setup"]]["reference"][r["id"]]
-        exp = results[r["setup"]]["patched"][r["id"]]
-        case = {k: r[k] for k in ("id", "setup", "method", "path", "query", "headers")}
-        case["expected"] = {"status": exp["status"], "headers": exp["headers"], "body": exp["body"]}
-        if exp["body_text"] is not None:
-            case["expected"]["body_text"] = exp["body_text"]
-        same = (ref["status"], ref["headers"], ref["body"]) == (exp["status"], exp["headers"], exp["body"])
-        if not same:
-            sid = urllib.parse.unquote(r["path"][len("/sessions/"):]) if r["path"].startswith("/sessions/") else None
-            q = dict(urllib.parse.parse_qsl(r["query"], keep_blank_values=True))
-            dbs = setups[r["setup"]]["databases"]
-            cands = [d for d in dbs if d["id"] == q.get("db_id")] or dbs[:1]
-            cands = [d for d in cands if d["session_table"] == q.get("table")] or cands[:1]
-            entry = by_loc_id.get(((cands[0]["id"], cands[0]["session_table"]), sid))
-            case["reference"] = {"status": ref["status"], "headers": ref["headers"], "body": ref["body"]}
-            devs = sorted(set(exp["deviations"]) | ({"random-id", "request-time"} & set(ref["deviations"])))
-            case["reference_crash"] = explain(devs, raw[entry.name] if entry else None, ref, exp)
-        assert exp["status"] != 500, (r["id"], exp)
-        case["note"] = r["note"]
-        cases.append(case)
+
+    def item_for(r: dict) -> Optional[dict]:
+        q = dict(urllib.parse.parse_qsl(r["query"], keep_blank_values=True))
+        dbs = setups[r["setup"]]["databases"]
+        cands = [d for d in dbs if d["id"] == q.get("db_id")] or dbs[:1]
+        cands = [d for d in cands if d["session_table"] == q.get("table")] or cands[:1]
+        entry = by_loc_id.get(((cands[0]["id"], cands[0]["session_table"]), g.session_id_of(r["path"])))
+        return raw[entry.name] if entry else None
+
+    cases = g.build_cases(requests, results, {"random-id", "request-time"}, item_for, explain)
+    for c in cases:
+        assert c["expected"]["status"] != 500, (c["id"], c["expected"])
 
     # nothing the requests did changed the stored data
     assert corpus.dump() == (raw, rows), "serving changed the stored items"
 
     cases_doc = {"generator": items_doc["generator"], "setups": setups, "cases": cases}
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "items.json"), "w", encoding="utf-8") as f:
-        f.write(dump_json(items_doc))
-    with open(os.path.join(args.out, "cases.json"), "w", encoding="utf-8") as f:
-        f.write(dump_json(cases_doc))
+    g.write_fixtures(args.out, {"items.json": items_doc, "cases.json": cases_doc})
 
     # self-check summary
-    crashes = [c for c in cases if "reference_crash" in c]
     print(f"items: {len(entries)} ({sum(1 for e in entries if e.loc == V2)} from the 2.1.10 suite), "
           f"runs-table rows: {sum(len(v) for v in rows.values())}")
-    print(f"cases: {len(cases)}  by setup: {dict(Counter(c['setup'] for c in cases))}")
-    print(f"expected status: {dict(sorted(Counter(c['expected']['status'] for c in cases).items()))}")
-    print(f"reference crashes: {len(crashes)}")
-    for c in crashes:
-        print(f"  {c['id']}: reference {c['reference']['status']} -> expected {c['expected']['status']}")
+    g.summarize(cases)
     assert len(cases) >= 400, len(cases)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd")
-    ap.add_argument("--endpoint", default="http://127.0.0.1:8202", help="DynamoDB Local endpoint")
-    ap.add_argument("--out", default=os.path.join(HERE, "fixtures"), help="fixture directory")
-    sp = sub.add_parser("serve", help="internal: answer one setup's requests")
-    sp.add_argument("--endpoint", required=True)
-    sp.add_argument("--setup", required=True)
-    sp.add_argument("--setup-json", required=True)
-    sp.add_argument("--mode", choices=("reference", "patched"), required=True)
-    sp.add_argument("--requests", required=True)
-    sp.add_argument("--output", required=True)
-    args = ap.parse_args()
-    if args.cmd == "serve":
-        serve(args)
-    else:
-        generate(args)
-
-
 if __name__ == "__main__":
-    main()
+    g.main(__doc__, HERE, 8202, generate, serve)

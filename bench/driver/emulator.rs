@@ -46,7 +46,7 @@ pub async fn measure_init(settings: &Settings, endpoint: &str, report: &mut Repo
 async fn init_time(bootstrap: &Path, env: &[(String, String)]) -> f64 {
     let emulator = Emulator::start().await;
     let t0 = Instant::now();
-    let mut child = spawn_bootstrap(bootstrap, env, emulator.addr, None);
+    let mut child = spawn(bootstrap, env, emulator.addr, None, None);
     let ready = tokio::time::timeout(READY_PATIENCE, emulator.ready())
         .await
         .expect("bootstrap became ready");
@@ -74,18 +74,7 @@ impl Bootstrap {
 
     /// Started inside a cgroup (its CPU quota applies from the first instruction).
     pub async fn start_in(path: &Path, env: &[(String, String)], group: Option<&Path>) -> Self {
-        let emulator = Emulator::start().await;
-        let child = spawn(path, env, emulator.addr, None, group);
-        let ready_at = tokio::time::timeout(READY_PATIENCE, emulator.ready())
-            .await
-            .expect("bootstrap ready");
-        let pid = child.id().expect("pid");
-        Bootstrap {
-            emulator,
-            child,
-            pid,
-            ready_at,
-        }
+        Bootstrap::launch(path, env, None, group).await
     }
 
     /// As [`Bootstrap::start`], its output going to `log` (else discarded).
@@ -94,8 +83,17 @@ impl Bootstrap {
         env: &[(String, String)],
         log: Option<std::fs::File>,
     ) -> Self {
+        Bootstrap::launch(path, env, log, None).await
+    }
+
+    async fn launch(
+        path: &Path,
+        env: &[(String, String)],
+        log: Option<std::fs::File>,
+        group: Option<&Path>,
+    ) -> Self {
         let emulator = Emulator::start().await;
-        let child = spawn_bootstrap(path, env, emulator.addr, log);
+        let child = spawn(path, env, emulator.addr, log, group);
         let ready_at = tokio::time::timeout(READY_PATIENCE, emulator.ready())
             .await
             .expect("bootstrap ready");
@@ -142,15 +140,6 @@ pub fn bootstrap_env(endpoint: &str) -> Vec<(String, String)> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
-}
-
-fn spawn_bootstrap(
-    path: &Path,
-    env: &[(String, String)],
-    runtime_api: std::net::SocketAddr,
-    log: Option<std::fs::File>,
-) -> tokio::process::Child {
-    spawn(path, env, runtime_api, log, None)
 }
 
 /// The bootstrap, or, for a cgroup, a shell that joins the group and execs it.

@@ -57,7 +57,7 @@ pub fn authenticate(config: &Config, credentials: &Credentials, now: f64) -> Res
     let auth = &config.auth;
     if auth.trust_api_gateway {
         match &credentials.authorizer {
-            Authorizer::ApiGateway(claims) => return identified(auth, claims.clone()),
+            Authorizer::ApiGateway(claims) => return identified(claims.clone()),
             Authorizer::Unexpected => return Err(Error::Unauthenticated(UNTRUSTED_CONTEXT.into())),
             Authorizer::None if auth.jwt.is_none() => {
                 return Err(Error::Unauthenticated(MISSING_HEADER.into()));
@@ -87,15 +87,15 @@ pub fn authenticate(config: &Config, credentials: &Credentials, now: f64) -> Res
     }
     let payload =
         jwt::verify(jwt_settings, token, now).map_err(|e| Error::Unauthenticated(e.detail()))?;
-    identified(
-        auth,
-        Claims::from_payload(&payload, &auth.user_id_claim, &auth.scopes_claim),
-    )
+    identified(Claims::from_payload(
+        &payload,
+        &auth.user_id_claim,
+        &auth.scopes_claim,
+    ))
 }
 
 /// AgentOS refuses a token whose subject names one of its own principals.
-fn identified(auth: &AuthSettings, claims: Claims) -> Result<Caller, Error> {
-    let _ = auth;
+fn identified(claims: Claims) -> Result<Caller, Error> {
     if let Some(subject) = &claims.subject
         && (subject.starts_with("sa:")
             || subject.starts_with("__oauth__:")

@@ -273,14 +273,13 @@ fn check_crit(crit: &Value, header: &Map<String, Value>) -> Result<(), TokenErro
 /// `base64.urlsafe_b64decode` after PyJWT pads the segment: `=` padding accepted,
 /// anything outside the alphabet refused.
 fn b64(segment: &str) -> Option<Vec<u8>> {
-    let trimmed = segment.trim_end_matches('=');
-    let engine = base64::engine::GeneralPurpose::new(
+    const ENGINE: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
         &base64::alphabet::URL_SAFE,
         base64::engine::GeneralPurposeConfig::new()
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
             .with_decode_allow_trailing_bits(false),
     );
-    engine.decode(trimmed).ok()
+    ENGINE.decode(segment.trim_end_matches('=')).ok()
 }
 
 /// PyJWT's `iat`, `nbf`, `exp` checks, in its order, with Python's `int()` of each.

@@ -252,10 +252,15 @@ pub fn authorize(data: &[u8]) {
     let _ = check_scopes(&config.auth, &caller);
     let _ = owner(&config.auth, &caller, Some("someone"));
     if which == 1 && matches!(caller, Caller::Identified(_)) {
-        let token = header.trim();
-        let token = match token.get(..7) {
-            Some(s) if s.eq_ignore_ascii_case("bearer ") => token[7..].trim(),
-            _ => token,
+        // The credential as the service reads it: Python's `str.strip()` also strips
+        // U+001C..U+001F, which Rust's `trim` keeps.
+        let strip = |t: &str| -> String {
+            t.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
+                .to_owned()
+        };
+        let token = match header.get(..7) {
+            Some(s) if s.eq_ignore_ascii_case("bearer ") => strip(&header[7..]),
+            _ => strip(&header),
         };
         let (message, signature) = token
             .rsplit_once('.')

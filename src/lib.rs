@@ -43,8 +43,8 @@ pub mod testing {
     };
     pub use crate::render::python::json_dumps;
     pub use crate::render::render;
-    pub use crate::store::secrets;
     pub use crate::store::{Item, client_config, decode, item_from_json, operation_timeout};
+    pub use crate::store::{sdk, secrets};
     pub use crate::telemetry::{log_filter, subscriber};
     pub use crate::web::{CompressionSettings, CorsSettings, Encoding, compress, etag};
 }

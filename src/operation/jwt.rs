@@ -1,7 +1,7 @@
 //! JWT verification as AgentOS 3.1.10 verifies a bearer token (its `JWTValidator`, on
 //! PyJWT): the same order of checks and the same `detail` texts. Parsing and claim
-//! checks are done here, to keep PyJWT's order; signatures are verified by the
-//! `jsonwebtoken` crate.
+//! checks are done here, to keep PyJWT's order; keys are parsed by the `jsonwebtoken`
+//! crate and signatures checked with ring (`super::signature`).
 
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey};
@@ -110,13 +110,14 @@ impl Verifier<'_> {
                 "The specified alg value is not allowed",
             ));
         }
-        let verified = jsonwebtoken::crypto::verify(
-            parts.signature_b64.trim_end_matches('='),
-            parts.signing_input.as_bytes(),
-            key,
-            self.algorithm,
-        )
-        .unwrap_or(false);
+        let verified = b64(parts.signature_b64).is_some_and(|signature| {
+            super::signature::verifies(
+                self.algorithm,
+                key,
+                parts.signing_input.as_bytes(),
+                &signature,
+            )
+        });
         if !verified {
             return Err(TokenError::invalid("Signature verification failed"));
         }

@@ -3,6 +3,7 @@
 
 pub mod access;
 mod jwt;
+mod signature;
 
 use crate::config::{AGNO_OTHER_TABLES, Config, Database, DatabaseError};
 use crate::error::Error;

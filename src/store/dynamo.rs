@@ -59,7 +59,7 @@ impl DynamoStore {
     /// (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local), bounded
     /// by `settings`.
     pub async fn from_env(settings: &DynamoSettings) -> Self {
-        let sdk = aws_config::load_from_env().await;
+        let sdk = super::sdk::from_env().await;
         DynamoStore::new(Client::from_conf(client_config(&sdk, settings).build()))
     }
 }

@@ -5,6 +5,7 @@
 mod dynamo;
 mod item;
 mod runs;
+pub mod sdk;
 pub mod secrets;
 mod trace;
 mod wire;
@@ -33,7 +34,7 @@ pub enum StartError {
 /// Cold start: the AWS configuration from the Lambda environment, the keys kept in
 /// Secrets Manager or Parameter Store, the settings, and the DynamoDB client.
 pub async fn cold_start() -> Result<(Config, DynamoStore), StartError> {
-    let sdk = aws_config::load_from_env().await;
+    let sdk = sdk::from_env().await;
     let env = |name: &str| std::env::var(name).ok();
     let from_stores = secrets::environment(&sdk, env).await?;
     let config = Config::from_lookup(|name| from_stores.get(name).cloned().or_else(|| env(name)))?;

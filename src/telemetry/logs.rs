@@ -7,13 +7,13 @@
 //! server errors (status, and the detail: session id, table, attribute and problem,
 //! never a stored value). Never a bearer token, a request's headers, or session content.
 
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
 
 /// The level filter `main` uses: the level set by `AWS_LAMBDA_LOG_LEVEL` (Lambda's
 /// setting) or `RUST_LOG`.
-fn filter_from_env() -> EnvFilter {
+fn filter_from_env() -> Targets {
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok();
@@ -24,7 +24,10 @@ fn filter_from_env() -> EnvFilter {
 /// FATAL; INFO when unset or unknown), every other crate's at WARN at most: at DEBUG and
 /// TRACE the runtime logs whole events (the `Authorization` header with them) and the
 /// SDK logs DynamoDB's answers (session content), which no log may carry.
-pub fn filter(level: Option<&str>) -> EnvFilter {
+///
+/// A plain per-target filter: `EnvFilter`'s regex engines (300 KB of code) are not
+/// needed for levels.
+pub fn filter(level: Option<&str>) -> Targets {
     let ours = match level.map(|l| l.trim().to_ascii_lowercase()).as_deref() {
         Some("trace") => LevelFilter::TRACE,
         Some("debug") => LevelFilter::DEBUG,
@@ -37,24 +40,27 @@ pub fn filter(level: Option<&str>) -> EnvFilter {
     // The runtime logs every function error at ERROR, with its message: a session that
     // is not found is a normal answer (the request line has it), and the message may
     // quote the caller's event. Panics are logged by the hook `init` installs.
-    EnvFilter::new(format!(
-        "{others},agno_session_lambda={ours},bootstrap={ours},lambda_runtime::layers::panic=off"
-    ))
+    Targets::new()
+        .with_default(others)
+        .with_target("agno_session_lambda", ours)
+        .with_target("bootstrap", ours)
+        .with_target("lambda_runtime::layers::panic", LevelFilter::OFF)
 }
 
 /// The subscriber `main` installs, writing to `writer`.
-pub fn subscriber<W>(filter: EnvFilter, writer: W) -> impl tracing::Subscriber + Send + Sync
+pub fn subscriber<W>(filter: Targets, writer: W) -> impl tracing::Subscriber + Send + Sync
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(filter)
+        .with_max_level(LevelFilter::TRACE)
         .with_current_span(false)
         .with_target(false)
         .without_time()
         .with_writer(writer)
         .finish()
+        .with(filter)
 }
 
 /// Installs the subscriber for the process, writing to standard output, and a panic

@@ -9,7 +9,6 @@ use crate::common::proxy::{FaultProxy, Mode};
 use crate::common::{Answer, demo_database, dynamo_local, get};
 use agno_session_lambda::testing::{DynamoSettings, KeyLayout, client_config, operation_timeout};
 use agno_session_lambda::{App, Config, DynamoStore};
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use serde_json::json;
 
@@ -26,7 +25,7 @@ async fn app_via(endpoint: &str) -> App<DynamoStore> {
     let database = demo_database("demo", KeyLayout::Composite).await;
     // As main: aws_config's defaults, then store::client_config; only the endpoint
     // differs (the proxy, instead of AWS_ENDPOINT_URL_DYNAMODB).
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
+    let sdk = agno_session_lambda::testing::sdk::loader()
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "test"))
         .load()

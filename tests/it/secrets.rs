@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use agno_session_lambda::testing::secrets;
 use agno_session_lambda::{App, Config, DynamoStore};
-use aws_config::BehaviorVersion;
 use aws_config::SdkConfig;
 
 use crate::common::{demo_database, dynamo_local, get};
@@ -21,7 +20,7 @@ async fn sdk() -> SdkConfig {
         Some(endpoint.as_str()),
         "both services on the local stand-in"
     );
-    aws_config::defaults(BehaviorVersion::latest())
+    agno_session_lambda::testing::sdk::loader()
         .region("us-east-1")
         .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
             "local", "local", None, None, "test",

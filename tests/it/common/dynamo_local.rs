@@ -35,6 +35,7 @@ pub fn client_in(endpoint: &str, namespace: &str) -> Client {
         .collect();
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(agno_session_lambda::testing::sdk::https_client())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(

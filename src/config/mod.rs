@@ -12,6 +12,7 @@
 //! | `OS_SECURITY_KEY` | — | bearer token required on HTTP requests, as AgentOS |
 //! | `DYNAMODB_TIMEOUT_MS` | `1000` | per-attempt timeout of `GetItem` |
 //! | `DYNAMODB_MAX_ATTEMPTS` | `3` | attempts per request; retries wait 25 ms, doubling, 200 ms at most |
+//! | `DYNAMODB_CONNECT_AT_INIT` | `true` | open (TCP + TLS) the connection to DynamoDB during init, so the first request does not |
 //! | `CORS_ALLOW_ORIGINS` | — (CORS off) | allowed origins, comma-separated, or `*` |
 //! | `CORS_ALLOW_HEADERS` | `authorization,if-none-match` | request headers allowed besides the safelisted ones, or `*` |
 //! | `CORS_ALLOW_CREDENTIALS` | `false` | answer `Access-Control-Allow-Credentials: true` |
@@ -103,6 +104,8 @@ pub struct DynamoSettings {
     pub attempt_timeout: Duration,
     /// Attempts per request (`DYNAMODB_MAX_ATTEMPTS`).
     pub max_attempts: u32,
+    /// Open the connection to DynamoDB during init (`DYNAMODB_CONNECT_AT_INIT`).
+    pub connect_at_init: bool,
 }
 
 impl Default for DynamoSettings {
@@ -110,6 +113,7 @@ impl Default for DynamoSettings {
         DynamoSettings {
             attempt_timeout: Duration::from_millis(1000),
             max_attempts: 3,
+            connect_at_init: true,
         }
     }
 }
@@ -256,6 +260,7 @@ impl Config {
                     1,
                 )?),
                 max_attempts: env.number("DYNAMODB_MAX_ATTEMPTS", dynamodb.max_attempts, 1)?,
+                connect_at_init: env.flag("DYNAMODB_CONNECT_AT_INIT", dynamodb.connect_at_init)?,
             },
         })
     }
@@ -527,6 +532,14 @@ mod tests {
         assert!(config(&[("SESSION_DATABASES", "a=t,a=u")]).is_err());
         assert!(config(&[("SESSION_DATABASES", "=t")]).is_err());
         assert!(config(&[("DYNAMODB_MAX_ATTEMPTS", "0")]).is_err());
+        assert!(config(&[("DYNAMODB_CONNECT_AT_INIT", "sometimes")]).is_err());
+    }
+
+    #[test]
+    fn the_connection_is_opened_at_init_unless_turned_off() {
+        assert!(config(&[]).unwrap().dynamodb.connect_at_init);
+        let off = config(&[("DYNAMODB_CONNECT_AT_INIT", "false")]).unwrap();
+        assert!(!off.dynamodb.connect_at_init);
     }
 
     #[test]

@@ -104,6 +104,9 @@ pub fn operation_timeout(settings: &DynamoSettings) -> Duration {
         + Duration::from_millis(100)
 }
 
+/// The session id read to open the connection at init: none is ever stored under it.
+const WARM_UP_KEY: &str = "agno-session-lambda:connect-at-init";
+
 /// agno 3.x's index on its runs table: runs by session, in creation order.
 const RUNS_BY_SESSION_INDEX: &str = "session_id-created_at-index";
 /// A bound on runs-table pages per request (1 MB each), so one session cannot hold a
@@ -146,6 +149,25 @@ impl SessionStore for DynamoStore {
 }
 
 impl DynamoStore {
+    /// Opens the client's connection to DynamoDB (TCP, TLS) before the first request
+    /// needs it: a `GetItem` of a key no session has, on a table the function may read
+    /// anyway. Whatever it answers is ignored: a failure here is the first request's to
+    /// report.
+    pub async fn connect(&self, database: &Database) {
+        let mut request = self
+            .client
+            .get_item()
+            .table_name(&database.table)
+            .key("session_id", AttributeValue::S(WARM_UP_KEY.to_owned()))
+            .projection_expression("session_id");
+        if database.layout == KeyLayout::Composite {
+            request = request.key("session_type", AttributeValue::S(WARM_UP_KEY.to_owned()));
+        }
+        if let Err(e) = request.send().await {
+            tracing::debug!(error = %e, "connecting at init: no answer");
+        }
+    }
+
     /// A `Query` for the items of `session_id` in `table`.
     fn query_session(&self, table: &str, session_id: &str) -> QueryFluentBuilder {
         self.client

@@ -39,7 +39,15 @@ pub async fn cold_start() -> Result<(Config, DynamoStore), StartError> {
     let from_stores = secrets::environment(&sdk, env).await?;
     let config = Config::from_lookup(|name| from_stores.get(name).cloned().or_else(|| env(name)))?;
     let client = aws_sdk_dynamodb::Client::from_conf(client_config(&sdk, &config.dynamodb).build());
-    Ok((config, DynamoStore::new(client)))
+    let store = DynamoStore::new(client);
+    // Lambda runs init before the first request (and often ahead of any): the
+    // handshake is paid there, not by a caller.
+    if config.dynamodb.connect_at_init
+        && let Some(database) = config.databases.first()
+    {
+        store.connect(database).await;
+    }
+    Ok((config, store))
 }
 
 /// Reads stored sessions.

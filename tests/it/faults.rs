@@ -16,12 +16,25 @@ const SEED: &str = "6f6cfbfd-9643-479a-ae47-b8f32eb4d710";
 
 /// `main`'s defaults: DynamoDB Local on a busy machine answers well inside them.
 const SETTINGS: DynamoSettings = DynamoSettings {
+    connect_at_init: false,
     attempt_timeout: Duration::from_millis(1000),
     max_attempts: 3,
 };
 
 /// The App as `main` builds it (same client configuration), talking to `endpoint`.
 async fn app_via(endpoint: &str) -> App<DynamoStore> {
+    let (store, database) = store_via(endpoint).await;
+    let config = Config {
+        databases: vec![database],
+        dynamodb: SETTINGS,
+        metrics_namespace: None,
+        ..Default::default()
+    };
+    App::new(config, store)
+}
+
+/// The store `main` builds, talking to `endpoint`, and the demo database.
+async fn store_via(endpoint: &str) -> (DynamoStore, agno_session_lambda::testing::Database) {
     let database = demo_database("demo", KeyLayout::Composite).await;
     // As main: aws_config's defaults, then store::client_config; only the endpoint
     // differs (the proxy, instead of AWS_ENDPOINT_URL_DYNAMODB).
@@ -33,15 +46,9 @@ async fn app_via(endpoint: &str) -> App<DynamoStore> {
     let client = client_config(&sdk, &SETTINGS)
         .endpoint_url(endpoint)
         .build();
-    let config = Config {
-        databases: vec![database],
-        dynamodb: SETTINGS,
-        metrics_namespace: None,
-        ..Default::default()
-    };
-    App::new(
-        config,
+    (
         DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(client)),
+        database,
     )
 }
 
@@ -242,6 +249,31 @@ async fn unreachable_dynamodb_is_503_and_other_rejections_are_500() {
     let (answer, _) = timed_get(&app).await;
     assert_retryable(&answer, 503, "unreadable answer", "garbage");
     assert_eq!(answer.json(), json!({"detail": answer.json()["detail"]}));
+}
+
+/// `DYNAMODB_CONNECT_AT_INIT`: one `GetItem` (of a key no session has) during init, and
+/// whatever DynamoDB answers, or if nothing answers, the cold start goes on within the
+/// same time bound as a request; the first request then reports the problem.
+#[tokio::test]
+async fn connecting_at_init_is_one_read_and_never_stops_the_start() {
+    let proxy = FaultProxy::start(&dynamo_local::endpoint()).await;
+    let (store, database) = store_via(&proxy.url()).await;
+    store.connect(&database).await;
+    assert_eq!(proxy.take_requests(), 1, "one GetItem");
+    for mode in [
+        Mode::Error(400, "AccessDeniedException"),
+        Mode::Garbage,
+        Mode::CloseWithoutAnswer,
+        Mode::Down,
+    ] {
+        proxy.set_mode(mode.clone()).await;
+        let start = Instant::now();
+        store.connect(&database).await;
+        assert!(start.elapsed() < bound(), "{mode:?}: {:?}", start.elapsed());
+    }
+    let app = app_via(&proxy.url()).await;
+    let (answer, _) = timed_get(&app).await;
+    assert_retryable(&answer, 503, "could not reach DynamoDB", "down after init");
 }
 
 /// An "answer" far larger than any DynamoDB answer (400 MB, streamed with its length

@@ -32,12 +32,17 @@ export BENCH_AGENTOS_PORT="${BENCH_AGENTOS_PORT:-8399}"
 
 # AgentOS 2.1.10 and what it needs, pinned, in their own venv.
 bench_venv="$TOOLS/bench-venv"
-if ! "$bench_venv/bin/pip" freeze 2>/dev/null | grep -qx 'agno==2.1.10'; then
+installed="$("$bench_venv/bin/pip" freeze 2>/dev/null || true)"
+if grep -v '^#' bench/requirements.txt | grep -qvxF -f <(printf '%s\n' "$installed"); then
   log "installing bench/requirements.txt into $bench_venv"
   python3 -m venv "$bench_venv"
   "$bench_venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
 fi
 export BENCH_PYTHON="$bench_venv/bin/python"
+# AgentOS-on-Lambda (Mangum + the runtime interface client), and the TLS front's PKI.
+export BENCH_AGENTOS_LAMBDA="$ROOT/bench/agentos-lambda.sh"
+export BENCH_TLS_DIR="$TOOLS/bench-tls"
+scripts/tls-certs.sh "$BENCH_TLS_DIR"
 
 if [ "${BENCH_SKIP_CRITERION:-}" != 1 ]; then
   log "criterion: cargo bench --bench render"

@@ -141,3 +141,118 @@ fn bars(s: &mut String, l: &Layout, y: f64, system: System, v: &[f64]) {
         y + bar - 1.0
     );
 }
+
+/// `bench/memory.svg`: duration vs memory size (log scale), warm p50 (all sessions) and
+/// cold p50, for this service and AgentOS-on-Lambda.
+pub fn memory_svg(figures: &[crate::quota::QuotaFigures]) -> String {
+    let (w, h) = (720.0, 420.0);
+    let (left, right, top, bottom) = (70.0, 190.0, 50.0, 60.0);
+    let (plot_w, plot_h) = (w - left - right, h - top - bottom);
+    let (lo, hi): (f64, f64) = (0.1, 100_000.0);
+    let y = |ms: f64| {
+        top + plot_h * (1.0 - (ms.clamp(lo, hi).log10() - lo.log10()) / (hi.log10() - lo.log10()))
+    };
+    let sizes: Vec<u32> = figures.iter().map(|q| q.memory_mb).collect();
+    let x = |i: usize| left + plot_w * i as f64 / (sizes.len().max(2) - 1) as f64;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{left}" y="24" font-size="15" font-weight="bold">Duration vs memory size (ms, log scale), p50</text>"#
+    );
+    let mut decade = lo;
+    while decade <= hi {
+        let gy = y(decade);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{left}" y1="{gy:.1}" x2="{:.1}" y2="{gy:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{decade}</text>"##,
+            left + plot_w,
+            left - 6.0,
+            gy + 4.0
+        );
+        decade *= 10.0;
+    }
+    for (i, mb) in sizes.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{mb} MB</text>"#,
+            x(i),
+            top + plot_h + 18.0
+        );
+    }
+    let ours = |f: &dyn Fn(&crate::quota::QuotaFigures) -> Option<f64>| -> Vec<Option<f64>> {
+        figures.iter().map(f).collect()
+    };
+    let warm = |f: &crate::quota::Figures| {
+        let all: Vec<f64> = f.warm.iter().flat_map(|(_, t)| t.iter().copied()).collect();
+        (!all.is_empty()).then(|| pct(&all, 50.0))
+    };
+    let cold = |f: &crate::quota::Figures| (!f.cold.is_empty()).then(|| pct(&f.cold, 50.0));
+    let series: [(&str, &str, &str, Vec<Option<f64>>); 4] = [
+        (
+            "this service, warm",
+            System::Ours.color(),
+            "",
+            ours(&|q| warm(&q.ours)),
+        ),
+        (
+            "this service, cold",
+            System::Ours.color(),
+            "6,3",
+            ours(&|q| cold(&q.ours)),
+        ),
+        (
+            "AgentOS-on-Lambda, warm",
+            System::AgentOs.color(),
+            "",
+            ours(&|q| q.agentos.as_ref().and_then(warm)),
+        ),
+        (
+            "AgentOS-on-Lambda, cold",
+            System::AgentOs.color(),
+            "6,3",
+            ours(&|q| q.agentos.as_ref().and_then(cold)),
+        ),
+    ];
+    for (n, (label, color, dash, values)) in series.iter().enumerate() {
+        let points: Vec<String> = values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", x(i), y(v))))
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="2" stroke-dasharray="{dash}"/>"#,
+            points.join(" ")
+        );
+        for (i, v) in values.iter().enumerate() {
+            if let Some(v) = v {
+                let _ = writeln!(
+                    s,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{color}"><title>{label}, {} MB: {v:.2} ms</title></circle>"#,
+                    x(i),
+                    y(*v),
+                    sizes[i]
+                );
+            }
+        }
+        let ly = top + 10.0 + n as f64 * 20.0;
+        let lx = left + plot_w + 16.0;
+        let _ = writeln!(
+            s,
+            r#"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2" stroke-dasharray="{dash}"/><text x="{}" y="{}">{label}</text>"#,
+            lx + 24.0,
+            lx + 30.0,
+            ly + 4.0
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}

@@ -18,8 +18,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use crate::report::Report;
 use crate::{Settings, TABLE};
 
-/// How long a `bootstrap` may take to ask for its first invocation.
-const READY_PATIENCE: Duration = Duration::from_secs(10);
+/// How long a function may take to ask for its first invocation (AgentOS-on-Lambda
+/// imports for many seconds at 7 % of a core).
+const READY_PATIENCE: Duration = Duration::from_secs(120);
 
 // ---------------------------------------------------------------------------------------
 // Phase 2: init time

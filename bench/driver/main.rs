@@ -60,6 +60,12 @@ pub struct Settings {
     pub init_starts: usize,
     pub quota_starts: usize,
     pub quota_rounds: usize,
+    /// AgentOS-on-Lambda's bootstrap script (`BENCH_AGENTOS_LAMBDA`), when measured.
+    pub agentos_lambda: Option<PathBuf>,
+    pub agentos_lambda_starts: usize,
+    pub agentos_lambda_rounds: usize,
+    /// The TLS front's certificates (`BENCH_TLS_DIR`, made by `scripts/tls-certs.sh`).
+    pub tls_dir: Option<PathBuf>,
     pub zip: Option<PathBuf>,
     pub command: String,
     pub build_notes: String,
@@ -95,6 +101,16 @@ impl Settings {
             init_starts: env_or("BENCH_INIT_STARTS", "20").parse().unwrap(),
             quota_starts: env_or("BENCH_QUOTA_STARTS", "10").parse().unwrap(),
             quota_rounds: env_or("BENCH_QUOTA_ROUNDS", "30").parse().unwrap(),
+            agentos_lambda: std::env::var("BENCH_AGENTOS_LAMBDA")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
+            agentos_lambda_starts: env_or("BENCH_AGENTOS_LAMBDA_STARTS", "3").parse().unwrap(),
+            agentos_lambda_rounds: env_or("BENCH_AGENTOS_LAMBDA_ROUNDS", "10").parse().unwrap(),
+            tls_dir: std::env::var("BENCH_TLS_DIR")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from),
             zip: std::env::var("BENCH_ZIP").ok().map(PathBuf::from),
             command: env_or("BENCH_COMMAND", "bench/run.sh"),
             build_notes: env_or("BENCH_BUILD_NOTES", ""),
@@ -147,8 +163,18 @@ async fn main() {
     emulator::measure_init(&settings, &endpoint, &mut report).await;
     // 3. The serving bootstrap (and the baseline) and AgentOS under the same load.
     load::measure(&settings, &endpoint, &client, &sessions, &mut report).await;
-    // 4. The bootstrap with the CPU share Lambda gives each memory size.
-    report.quota = Some(quota::measure(&settings, &endpoint, &sessions).await);
+    // 4. The functions with the CPU share Lambda gives each memory size, over TLS.
+    let front = settings
+        .tls_dir
+        .as_ref()
+        .map(|dir| common::tls::TlsFront::start(dir, &endpoint).expect("TLS front"));
+    report.quota_over_tls = front.is_some();
+    report.quota = Some(match &front {
+        Some(front) => {
+            quota::measure(&settings, &front.endpoint, Some(&front.ca_file), &sessions).await
+        }
+        None => quota::measure(&settings, &endpoint, None, &sessions).await,
+    });
 
     report.sessions = sessions
         .iter()
@@ -179,10 +205,15 @@ async fn load_table(settings: &Settings, client: &aws_sdk_dynamodb::Client) -> V
     sessions
 }
 
-/// `bench/latency.svg` and `bench/RESULTS.md`, and the markdown on stdout.
+/// `bench/latency.svg`, `bench/memory.svg` and `bench/RESULTS.md`, and the markdown on
+/// stdout.
 fn write_results(settings: &Settings, report: &Report) {
     let svg = chart::latency_svg(report);
     std::fs::write(settings.root.join("bench/latency.svg"), svg).expect("write svg");
+    if let Some(Ok(figures)) = &report.quota {
+        let svg = chart::memory_svg(figures);
+        std::fs::write(settings.root.join("bench/memory.svg"), svg).expect("write svg");
+    }
     let markdown = report.markdown(settings);
     std::fs::write(settings.root.join("bench/RESULTS.md"), &markdown).expect("write results");
     println!("{markdown}");

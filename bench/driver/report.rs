@@ -78,6 +78,8 @@ pub struct Report {
     pub ab: Option<AbReport>,
     /// Under Lambda's CPU share per memory size, or why not measured.
     pub quota: Option<Result<Vec<crate::quota::QuotaFigures>, String>>,
+    /// Whether phase 4 reached DynamoDB through the TLS front.
+    pub quota_over_tls: bool,
 }
 
 /// The baseline `bootstrap`'s figures, measured as this service's are.
@@ -437,39 +439,43 @@ impl Report {
             }
             Some(Ok(figures)) => figures,
         };
+        let transport = if self.quota_over_tls {
+            "DynamoDB Local is reached through a local TLS terminator (`tests/it/common/tls.rs`) with a throwaway RSA 2048 root → intermediate → leaf chain like DynamoDB's (`scripts/tls-certs.sh`), trusted through `SSL_CERT_FILE` (this service: one root, where on AWS it trusts its five built-in Amazon Trust Services roots) and `AWS_CA_BUNDLE` (boto3, which also reads its own CA bundle at start): every new connection pays a full handshake"
+        } else {
+            "DynamoDB Local is reached over plain HTTP (no TLS front: `BENCH_TLS_DIR` unset)"
+        };
         let _ = writeln!(
             w,
-            "Lambda gives a function CPU in proportion to its memory (1,769 MB = one vCPU). The release `bootstrap` ran inside a cgroup (v1 `cpu.cfs_quota_us`, period 100 ms) holding that share, under the driver's Runtime API emulator, with Lambda's environment (credentials in variables, empty HOME). A CPU-bound shell loop timed inside and outside each group shows the throttling (its slowdown should be about 1 ÷ share). Cold: process spawned → the first invocation (the spec example) answered; init: spawned → first `GET /invocation/next`. Warm: the load's sessions in rounds after two rounds of warm-up. DynamoDB Local is reached over plain HTTP here (no TLS), on the same machine. ms.\n"
+            "Lambda gives a function CPU in proportion to its memory (1,769 MB = one vCPU). Each function ran inside a cgroup (v1 `cpu.cfs_quota_us`, period 100 ms) holding that share from its first instruction (init included), under the driver's Runtime API emulator, with Lambda's environment (credentials in variables, empty HOME). {transport}. A CPU-bound shell loop timed inside and outside each group shows the throttling (its slowdown should be about 1 ÷ share). Init: spawned → first `GET /invocation/next`; first: the first invocation (the spec example), event → answer; cold: spawned → that answer. Warm: the load's sessions in rounds after two rounds of warm-up. ms.\n"
+        );
+        let _ = writeln!(w, "### This service\n");
+        let _ = writeln!(
+            w,
+            "`DYNAMODB_CONNECT_AT_INIT` on (the default) opens and handshakes the DynamoDB connection during init; off, the first request does. Cold starts alternate between the two.\n"
         );
         let _ = writeln!(
             w,
-            "| memory | CPU share | loop slowdown | init p50 | cold p50 / max | warm p50 / p99, spec example | warm p50 / p99, all sessions | warm p50, 300 KB team |"
+            "| memory | CPU share | loop slowdown | init p50 | first p50 | cold p50 / max | lazy: init / first / cold p50 | warm p50 / p99, spec example | warm p50 / p99, all sessions | warm p50, 300 KB team |"
         );
-        let _ = writeln!(w, "|---|---|---|---|---|---|---|---|");
+        let _ = writeln!(w, "|---|---|---|---|---|---|---|---|---|---|");
         for q in figures {
-            let all: Vec<f64> = q.warm.iter().flat_map(|(_, t)| t.iter().copied()).collect();
-            let of = |name: &str| {
-                q.warm
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, t)| t.clone())
-                    .unwrap_or_default()
-            };
-            let spec = {
-                let s = of("spec-example-u");
-                if s.is_empty() { of("spec-example") } else { s }
-            };
-            let team = of("team-300kb");
-            let max = q.cold.iter().copied().fold(0.0, f64::max);
+            let o = &q.ours;
+            let (all, spec, team) = (all_warm(o), spec_warm(o), of_warm(o, "team-300kb"));
+            let max = o.cold.iter().copied().fold(0.0, f64::max);
+            let l = &q.ours_lazy;
             let _ = writeln!(
                 w,
-                "| {} MB | {:.1} % | ×{:.1} | {:.1} | {:.1} / {:.1} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} |",
+                "| {} MB | {:.1} % | ×{:.1} | {:.1} | {:.1} | {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} |",
                 q.memory_mb,
                 q.cpu_percent,
                 q.spin_slowdown,
-                pct(&q.init, 50.0),
-                pct(&q.cold, 50.0),
+                pct(&o.init, 50.0),
+                pct(&o.first, 50.0),
+                pct(&o.cold, 50.0),
                 max,
+                pct(&l.init, 50.0),
+                pct(&l.first, 50.0),
+                pct(&l.cold, 50.0),
                 pct(&spec, 50.0),
                 pct(&spec, 99.0),
                 pct(&all, 50.0),
@@ -477,37 +483,64 @@ impl Report {
                 pct(&team, 50.0),
             );
         }
+        if figures.iter().any(|q| q.agentos.is_some()) {
+            let _ = writeln!(w, "\n### Beside AgentOS 2.1.10 on Lambda\n");
+            let _ = writeln!(
+                w,
+                "What a user would otherwise deploy: the same AgentOS app (`bench/agentos_app.py`) behind Mangum, run by the AWS Lambda runtime interface client for Python (`bench/agentos_lambda.py`, `bench/agentos-lambda.sh`), on the same emulator, table, TLS front and quotas. Its cold starts and warm rounds are fewer (it takes seconds per start at 128 MB); the ratios are AgentOS ÷ this service.\n"
+            );
+            let _ = writeln!(
+                w,
+                "| memory | AgentOS init p50 | AgentOS cold p50 | this cold p50 | cold ratio | AgentOS warm p50, spec example | this warm p50, spec example | warm ratio | AgentOS warm p50, all sessions |"
+            );
+            let _ = writeln!(w, "|---|---|---|---|---|---|---|---|---|");
+            for q in figures {
+                let Some(a) = &q.agentos else { continue };
+                let (a_cold, o_cold) = (pct(&a.cold, 50.0), pct(&q.ours.cold, 50.0));
+                let (a_spec, o_spec) = (pct(&spec_warm(a), 50.0), pct(&spec_warm(&q.ours), 50.0));
+                let _ = writeln!(
+                    w,
+                    "| {} MB | {:.0} | {a_cold:.0} | {o_cold:.1} | ×{:.0} | {a_spec:.1} | {o_spec:.2} | ×{:.0} | {:.1} |",
+                    q.memory_mb,
+                    pct(&a.init, 50.0),
+                    a_cold / o_cold,
+                    a_spec / o_spec,
+                    pct(&all_warm(a), 50.0),
+                );
+            }
+        }
+        let _ = writeln!(w, "\n![duration vs memory size](memory.svg)");
         // Billed: each request's duration rounded up to the millisecond.
         const PER_GB_SECOND: f64 = 0.000_013_333_4;
         const PER_MILLION_REQUESTS: f64 = 0.20;
         let _ = writeln!(
             w,
-            "\nCost per million requests, from the warm durations above (each rounded up to 1 ms, as Lambda bills them), at AWS's arm64 list prices for us-east-1 as published when this was written (${PER_GB_SECOND} per GB-second, ${PER_MILLION_REQUESTS:.2} per million requests, first tier; the benchmark does not fetch prices: check the pricing page). AgentOS-on-Lambda is not measured yet.\n"
+            "\nCost per million warm requests, from the warm durations above (each rounded up to 1 ms, as Lambda bills them), at AWS's arm64 list prices for us-east-1 as of 2026-12-02 (${PER_GB_SECOND} per GB-second, ${PER_MILLION_REQUESTS:.2} per million requests, first tier; the benchmark does not fetch prices: check the pricing page).\n"
         );
         let _ = writeln!(
             w,
-            "| memory | billed ms, mean (all sessions) | billed ms, mean (spec example) | $ per million, all sessions | $ per million, spec example |"
+            "| memory | billed ms, mean (all sessions) | billed ms, mean (spec example) | $ per million, all sessions | $ per million, spec example | AgentOS-on-Lambda billed ms, mean (all) | AgentOS-on-Lambda $ per million, all sessions |"
         );
-        let _ = writeln!(w, "|---|---|---|---|---|");
+        let _ = writeln!(w, "|---|---|---|---|---|---|---|");
         for q in figures {
             let billed = |times: &[f64]| {
                 times.iter().map(|t| t.ceil()).sum::<f64>() / times.len().max(1) as f64
             };
-            let all: Vec<f64> = q.warm.iter().flat_map(|(_, t)| t.iter().copied()).collect();
-            let spec: Vec<f64> = q
-                .warm
-                .iter()
-                .filter(|(n, _)| n.starts_with("spec-example"))
-                .flat_map(|(_, t)| t.iter().copied())
-                .collect();
             let cost = |ms: f64| {
                 PER_MILLION_REQUESTS
                     + 1e6 * ms / 1e3 * f64::from(q.memory_mb) / 1024.0 * PER_GB_SECOND
             };
-            let (a, s) = (billed(&all), billed(&spec));
+            let (a, s) = (billed(&all_warm(&q.ours)), billed(&spec_warm(&q.ours)));
+            let agentos = match &q.agentos {
+                Some(figures) => {
+                    let b = billed(&all_warm(figures));
+                    format!("{b:.1} | {:.2}", cost(b))
+                }
+                None => "not measured | not measured".into(),
+            };
             let _ = writeln!(
                 w,
-                "| {} MB | {a:.2} | {s:.2} | {:.2} | {:.2} |",
+                "| {} MB | {a:.2} | {s:.2} | {:.2} | {:.2} | {agentos} |",
                 q.memory_mb,
                 cost(a),
                 cost(s)
@@ -654,4 +687,27 @@ fn relative(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+/// Every warm latency of a function, all sessions.
+fn all_warm(f: &crate::quota::Figures) -> Vec<f64> {
+    f.warm.iter().flat_map(|(_, t)| t.iter().copied()).collect()
+}
+
+/// A function's warm latencies for one session.
+fn of_warm(f: &crate::quota::Figures, name: &str) -> Vec<f64> {
+    f.warm
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default()
+}
+
+/// A function's warm latencies for the spec example.
+fn spec_warm(f: &crate::quota::Figures) -> Vec<f64> {
+    f.warm
+        .iter()
+        .filter(|(n, _)| n.starts_with("spec-example"))
+        .flat_map(|(_, t)| t.iter().copied())
+        .collect()
 }

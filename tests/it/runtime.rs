@@ -441,6 +441,38 @@ async fn trace_ids_reach_dynamodb_and_sigterm_ends_cleanly() {
     assert!(stdout.contains("SIGTERM: shutting down"), "{stdout}");
 }
 
+/// DynamoDB over TLS, as on AWS: the function trusts its built-in Amazon Trust Services
+/// roots, so an endpoint another CA signed is refused (503, no session sent in the
+/// clear), and `SSL_CERT_FILE` makes it trust that CA instead (200, through a real
+/// handshake during init).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_over_tls_trusts_amazon_roots_unless_told_otherwise() {
+    let database = demo_database("demo", KeyLayout::Composite).await;
+    let front = crate::common::tls::TlsFront::with_new_certificates(&dynamo_local::endpoint())
+        .expect("TLS front");
+    let ca = front.ca_file.display().to_string();
+    let seed = format!("/sessions/{SEED}");
+    for (trust, status) in [(ca.as_str(), 200), ("", 503)] {
+        // The test machine may set these for every process: the function gets only `trust`.
+        let env = [("SSL_CERT_FILE", trust), ("SSL_CERT_DIR", "")];
+        let mut function =
+            Function::start_env(&database.table, false, "INFO", &front.endpoint, &env).await;
+        let outcomes = function
+            .invoke_all([http(Source::HttpApi, &seed, "", &[])])
+            .await;
+        let Outcome::Response(response) = &outcomes[0] else {
+            panic!("trust {trust:?}: {:?}", outcomes[0]);
+        };
+        assert_eq!(
+            response["statusCode"], status,
+            "trust {trust:?}: {response}"
+        );
+        if status == 200 {
+            assert!(response["body"].as_str().unwrap().contains(SEED));
+        }
+    }
+}
+
 /// The `bootstrap` binary, started as Lambda starts it, against a Runtime API served
 /// here.
 struct Function {
@@ -476,6 +508,17 @@ impl Function {
         log_level: &str,
         endpoint: &str,
     ) -> Function {
+        Function::start_env(table, unique_trace_ids, log_level, endpoint, &[]).await
+    }
+
+    /// As [`Function::start_with`], with `env` set (or, for an empty value, removed).
+    async fn start_env(
+        table: &str,
+        unique_trace_ids: bool,
+        log_level: &str,
+        endpoint: &str,
+        env: &[(&str, &str)],
+    ) -> Function {
         let (outcomes_tx, outcomes) = mpsc::unbounded_channel();
         let api = Arc::new(RuntimeApi {
             events: Mutex::new(VecDeque::new()),
@@ -496,7 +539,14 @@ impl Function {
                 }
             })
         };
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_bootstrap"));
+        for (name, value) in env {
+            match value.is_empty() {
+                true => command.env_remove(name),
+                false => command.env(name, value),
+            };
+        }
+        let child = command
             .env("AWS_LAMBDA_RUNTIME_API", address.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", "sessions")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")

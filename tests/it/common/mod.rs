@@ -3,6 +3,7 @@
 
 pub mod dynamo_local;
 pub mod proxy;
+pub mod tls;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

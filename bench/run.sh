@@ -42,6 +42,7 @@ export BENCH_PYTHON="$bench_venv/bin/python"
 # AgentOS-on-Lambda (Mangum + the runtime interface client), and the TLS front's PKI.
 export BENCH_AGENTOS_LAMBDA="$ROOT/bench/agentos-lambda.sh"
 export BENCH_TLS_DIR="$TOOLS/bench-tls"
+ensure_openssl
 scripts/tls-certs.sh "$BENCH_TLS_DIR"
 
 if [ "${BENCH_SKIP_CRITERION:-}" != 1 ]; then

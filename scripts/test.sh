@@ -10,6 +10,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 port="${DDB_PORT:-$(free_port)}"
 secrets_port="${SECRETS_PORT:-$(free_port)}"
 trap 'scripts/dynamodb-local.sh stop "$port"; scripts/secret-store-local.sh stop "$secrets_port"' EXIT
+ensure_openssl
 scripts/dynamodb-local.sh start "$port"
 scripts/secret-store-local.sh start "$secrets_port"
 

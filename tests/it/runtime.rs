@@ -415,14 +415,16 @@ async fn trace_ids_reach_dynamodb_and_sigterm_ends_cleanly() {
         .api
         .served
         .load(std::sync::atomic::Ordering::SeqCst);
-    let expected: Vec<String> = (served - 3..served)
-        .map(|n| {
+    // First the GetItem that opens the connection during init (no invocation, so no
+    // trace id), then one per invocation.
+    let expected: Vec<String> = std::iter::once(String::new())
+        .chain((served - 3..served).map(|n| {
             format!("Root=1-{n:08x}-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
-        })
+        }))
         .collect();
     assert_eq!(
         traces, expected,
-        "one GetItem per invocation, with its trace id"
+        "the connection opened at init, then one GetItem per invocation, with its trace id"
     );
 
     let pid = function.child.id().expect("running");

@@ -188,7 +188,7 @@ pub fn memory_svg(figures: &[crate::quota::QuotaFigures]) -> String {
         figures.iter().map(f).collect()
     };
     let warm = |f: &crate::quota::Figures| {
-        let all: Vec<f64> = f.warm.iter().flat_map(|(_, t)| t.iter().copied()).collect();
+        let all = crate::report::all_warm(f);
         (!all.is_empty()).then(|| pct(&all, 50.0))
     };
     let cold = |f: &crate::quota::Figures| (!f.cold.is_empty()).then(|| pct(&f.cold, 50.0));

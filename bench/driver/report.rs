@@ -690,7 +690,7 @@ fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// Every warm latency of a function, all sessions.
-fn all_warm(f: &crate::quota::Figures) -> Vec<f64> {
+pub fn all_warm(f: &crate::quota::Figures) -> Vec<f64> {
     f.warm.iter().flat_map(|(_, t)| t.iter().copied()).collect()
 }
 

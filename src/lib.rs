@@ -36,7 +36,7 @@ pub use telemetry::init as init_logging;
 #[doc(hidden)]
 pub mod testing {
     pub use crate::config::{Database, DatabaseError, DynamoSettings, KeyLayout, SecurityKey};
-    pub use crate::entry::{MAX_TARGET_BYTES, dispatch};
+    pub use crate::entry::{MAX_TARGET_BYTES, dispatch, escape_into};
     pub use crate::operation::MAX_SESSION_ID_BYTES;
     pub use crate::operation::access::{
         Authorizer, Credentials, authenticate, check_scopes, owner,

@@ -87,8 +87,7 @@ pub(super) fn redirect(location: &str) -> Response<Body> {
     response
 }
 
-/// An HTTP answer in the event source's response format, as `lambda_http` writes it:
-/// for events answered without `lambda_http`'s conversion (refused before it).
+/// An HTTP answer in the event source's response format, as `lambda_http` writes it.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum SourceResponse {
@@ -112,6 +111,51 @@ pub(super) fn refused(
     let mut response = self::error(error);
     finish(config, request, &mut response);
     in_source_format(origin, response)
+}
+
+/// A routed answer as `lambda_http`'s adapter hands it on (`ConvertBody`): an encoded
+/// body is binary, a body of a text type (or of no type) is text, any other binary.
+pub(super) fn as_lambda_http_converts(response: Response<Body>) -> Response<Body> {
+    const TEXT_PREFIXES: [&str; 5] = [
+        "text",
+        "application/json",
+        "application/javascript",
+        "application/xml",
+        "application/yaml",
+    ];
+    const TEXT_SUFFIXES: [&str; 3] = ["+xml", "+yaml", "+json"];
+    let (parts, body) = response.into_parts();
+    let as_text = !parts.headers.contains_key(header::CONTENT_ENCODING)
+        && match parts.headers.get(header::CONTENT_TYPE) {
+            None => true,
+            Some(value) => {
+                let kind = value.to_str().unwrap_or_default();
+                let mime = kind.trim().split(';').next().unwrap_or_default();
+                TEXT_PREFIXES.iter().any(|p| kind.starts_with(p))
+                    || TEXT_SUFFIXES.iter().any(|s| mime.ends_with(s))
+                    || parts
+                        .headers
+                        .get("x-lambda-http-content-encoding")
+                        .is_some_and(|v| v == "text")
+            }
+        };
+    // `lambda_http` decodes text as UTF-8 (`encoding_rs`, which drops a leading BOM);
+    // a `String` is UTF-8 already.
+    let body = match body {
+        Body::Text(text) if as_text => Body::Text(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        }),
+        Body::Text(text) => Body::Binary(text.into_bytes()),
+        Body::Binary(bytes) if as_text => {
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+            Body::Text(String::from_utf8_lossy(bytes).into_owned())
+        }
+        Body::Binary(bytes) => Body::Binary(bytes),
+        _ if as_text => Body::Text(String::new()),
+        _ => Body::Binary(Vec::new()),
+    };
+    Response::from_parts(parts, body)
 }
 
 pub(super) fn in_source_format(origin: &RequestOrigin, response: Response<Body>) -> SourceResponse {

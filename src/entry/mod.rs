@@ -6,6 +6,8 @@
 
 mod answer;
 mod direct;
+mod encode;
+pub use encode::escape_into;
 mod guard;
 mod http;
 mod limits;
@@ -14,10 +16,11 @@ mod runtime;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
-use lambda_http::http::{HeaderMap, header};
+use lambda_http::http::{HeaderMap, HeaderValue, header};
 use lambda_http::request::{LambdaRequest, RequestContext, RequestOrigin};
-use lambda_http::{Adapter, Body, LambdaEvent, Request, RequestExt, Response, Service, service_fn};
+use lambda_http::{Body, LambdaEvent, Request, RequestExt, Response};
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 pub use answer::SourceResponse;
 pub use direct::InvocationError;
@@ -29,23 +32,25 @@ use crate::operation::App;
 use crate::store::SessionStore;
 use crate::telemetry::{self, RequestRecord};
 
-/// What the runtime sends back: the handler's answer in the event source's format (or
-/// a direct invocation's document), or an HTTP event answered before conversion.
+/// What the runtime sends back: an HTTP answer in the event source's format, or a
+/// direct invocation's document. [`Output::into_json`] writes it.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub enum Output<T> {
-    /// Converted by `lambda_http` and answered by [`dispatch`].
-    Handled(T),
-    /// Refused before conversion (see `guard`).
-    Refused(Box<SourceResponse>),
+pub enum Output {
+    /// An HTTP event's answer, routed by [`dispatch`] or refused before (see `guard`).
+    Http(Box<SourceResponse>),
+    /// A direct invocation's result: the document itself.
+    Document(Box<RawValue>),
 }
 
 /// Answers one invocation, as `main` runs it: HTTP events from every source and direct
-/// invocations.
+/// invocations. The event becomes a request as `lambda_http`'s adapter makes it, and
+/// the answer is written as the adapter writes it, but without reading a direct
+/// invocation's document into a tree and out again.
 pub async fn handle_event<S: SessionStore>(
     app: &App<S>,
     event: LambdaEvent<LambdaRequest>,
-) -> Result<Output<impl Serialize + use<S>>, InvocationError> {
+) -> Result<Output, InvocationError> {
     let LambdaEvent {
         mut payload,
         context,
@@ -62,38 +67,50 @@ pub async fn handle_event<S: SessionStore>(
         tracing::info!(status = error.status(), detail = %error, "HTTP event refused before routing");
         return Ok(refuse(app, &payload, &origin, &error));
     }
-    let mut adapter = Adapter::from(service_fn(|request| dispatch(app, request)));
     // Kept to answer (with CORS) should the conversion panic after all.
     let origin_header = guard::headers(&payload)
         .and_then(|h| h.get(header::ORIGIN))
         .cloned();
-    let call = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        adapter.call(LambdaEvent::new(payload, context))
-    }));
-    match call {
-        Ok(answer) => answer.await.map(Output::Handled),
-        Err(_) => {
-            tracing::error!("an HTTP event could not be converted into a request");
-            let mut headers = HeaderMap::new();
-            if let Some(value) = origin_header {
-                headers.insert(header::ORIGIN, value);
-            }
-            let refused = answer::refused(&app.config, &headers, &origin, &guard::invalid());
-            Ok(Output::Refused(Box::new(refused)))
+    let converted = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut request = Request::from(payload);
+        if let Some(trace_id) = context.xray_trace_id.as_deref()
+            && let Ok(value) = HeaderValue::from_str(trace_id)
+        {
+            request.headers_mut().insert("x-amzn-trace-id", value);
         }
+        request.with_lambda_context(context)
+    }));
+    let Ok(request) = converted else {
+        tracing::error!("an HTTP event could not be converted into a request");
+        let mut headers = HeaderMap::new();
+        if let Some(value) = origin_header {
+            headers.insert(header::ORIGIN, value);
+        }
+        let refused = answer::refused(&app.config, &headers, &origin, &guard::invalid());
+        return Ok(Output::Http(Box::new(refused)));
+    };
+    let response = dispatch(app, request).await?;
+    if matches!(origin, RequestOrigin::PassThrough) {
+        // `lambda_http` answers a body that is not JSON with `null`.
+        let document = match response.into_body() {
+            Body::Text(text) => RawValue::from_string(text).ok(),
+            _ => None,
+        };
+        return Ok(Output::Document(document.unwrap_or_else(|| {
+            RawValue::from_string("null".into()).expect("null is JSON")
+        })));
     }
+    let response = answer::as_lambda_http_converts(response);
+    Ok(Output::Http(Box::new(answer::in_source_format(
+        &origin, response,
+    ))))
 }
 
-fn refuse<S, T>(
-    app: &App<S>,
-    event: &LambdaRequest,
-    origin: &RequestOrigin,
-    error: &Error,
-) -> Output<T> {
+fn refuse<S>(app: &App<S>, event: &LambdaRequest, origin: &RequestOrigin, error: &Error) -> Output {
     // Only HTTP events are refused, and they have headers.
     let none = HeaderMap::new();
     let headers = guard::headers(event).unwrap_or(&none);
-    Output::Refused(Box::new(answer::refused(
+    Output::Http(Box::new(answer::refused(
         &app.config,
         headers,
         origin,

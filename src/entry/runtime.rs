@@ -101,7 +101,7 @@ async fn invoke<S: SessionStore>(
         handle_event(app, LambdaEvent::new(event, context)),
     );
     match AssertUnwindSafe(answer).catch_unwind().await {
-        Ok(Ok(output)) => serde_json::to_vec(&output).map_err(|_| Diagnostic {
+        Ok(Ok(output)) => output.into_json().map_err(|_| Diagnostic {
             error_type: "InternalError".into(),
             error_message: "the answer could not be serialized".into(),
         }),

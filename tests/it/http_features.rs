@@ -346,7 +346,7 @@ async fn runtime_output(app: &crate::common::App, event: &Value) -> String {
     )
     .await
     .unwrap();
-    serde_json::to_string(&output).unwrap()
+    String::from_utf8(output.into_json().unwrap()).unwrap()
 }
 
 /// A 390 KB item whose first user message is 195,000 `"` renders to ~780 KB, which the

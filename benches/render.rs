@@ -69,8 +69,8 @@ fn bench_render(c: &mut Criterion) {
 /// session: the ETag hash, gzip and brotli (at the settings the service uses), and the
 /// Lambda runtime's escaping of the body into the API Gateway response JSON.
 fn bench_answer(c: &mut Criterion) {
-    use agno_session_lambda::testing::etag;
     use agno_session_lambda::testing::{Encoding, compress};
+    use agno_session_lambda::testing::{escape_into, etag};
     let mut group = c.benchmark_group("answer");
     for (name, kind, item) in cases()
         .iter()
@@ -89,7 +89,17 @@ fn bench_answer(c: &mut Criterion) {
         group.bench_function(format!("{name}/brotli"), |b| {
             b.iter(|| compress(Encoding::Brotli, black_box(&body)).expect("brotli"))
         });
+        // The body escaped into the response JSON: as the service does it, and as
+        // `serde_json` (through `lambda_http`) did it before.
         group.bench_function(format!("{name}/envelope"), |b| {
+            b.iter(|| {
+                let mut out = br#"{"statusCode":200,"body":""#.to_vec();
+                escape_into(&mut out, black_box(text.as_bytes()));
+                out.extend_from_slice(b"\"}");
+                out
+            })
+        });
+        group.bench_function(format!("{name}/envelope-serde-json"), |b| {
             b.iter(|| {
                 serde_json::to_vec(
                     &serde_json::json!({"statusCode": 200, "body": black_box(&text)}),

@@ -156,7 +156,10 @@ fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
 /// AgentOS reads them and answers `null` for them. They become `null` here, where they
 /// stand as values (not inside strings). Text without them is returned untouched.
 pub(super) fn without_non_finite(text: String) -> String {
-    if !(text.contains("NaN") || text.contains("Infinity")) {
+    // `memmem`'s vectorized search: this check reads every byte of every document.
+    if memchr::memmem::find(text.as_bytes(), b"NaN").is_none()
+        && memchr::memmem::find(text.as_bytes(), b"Infinity").is_none()
+    {
         return text;
     }
     let bytes = text.as_bytes();

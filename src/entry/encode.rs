@@ -92,49 +92,35 @@ fn escapes_in(word: u64) -> u64 {
 /// escapes it (so the answer is byte for byte what it wrote before).
 ///
 /// Eight bytes are copied at a time, then the output is cut back to the first byte
-/// that needs escaping, if any. The buffer keeps two bytes per byte still to write,
-/// plus 16: room for every escape but `\u00XX`, which makes its own.
+/// that needs escaping, if any, which is written escaped.
 pub fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
-    let mut at = out.len();
-    out.resize(at + text.len() * 2 + 16, 0);
+    out.reserve(text.len() + text.len() / 4 + 16);
     let mut i = 0;
     while let Some(chunk) = text.get(i..i + 8) {
-        out[at..at + 8].copy_from_slice(chunk);
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let escapes = escapes_in(word);
+        out.extend_from_slice(chunk);
+        let escapes = escapes_in(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
         if escapes == 0 {
-            (i, at) = (i + 8, at + 8);
+            i += 8;
             continue;
         }
         let clean = (escapes.trailing_zeros() / 8) as usize;
-        (i, at) = (i + clean, at + clean);
-        at = escape_byte(out, at, text[i]);
+        out.truncate(out.len() - 8 + clean);
+        i += clean;
+        escape_byte(out, text[i]);
         i += 1;
     }
     for &b in &text[i..] {
-        out[at] = b;
-        at = if ESCAPE[usize::from(b)] == 0 {
-            at + 1
-        } else {
-            escape_byte(out, at, b)
-        };
+        escape_byte(out, b);
     }
-    out.truncate(at);
 }
 
-/// Writes `b`'s escape at `at` (itself, when it needs none); returns where the next
-/// byte goes.
-fn escape_byte(out: &mut Vec<u8>, at: usize, b: u8) -> usize {
+/// Appends `b`, escaped if it needs to be.
+fn escape_byte(out: &mut Vec<u8>, b: u8) {
     match ESCAPE[usize::from(b)] {
-        0 => {
-            out[at] = b;
-            at + 1
-        }
+        0 => out.push(b),
         b'u' => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            // Six bytes for one: keep the room for two per byte still to write.
-            out.resize(out.len() + 4, 0);
-            out[at..at + 6].copy_from_slice(&[
+            out.extend_from_slice(&[
                 b'\\',
                 b'u',
                 b'0',
@@ -142,12 +128,8 @@ fn escape_byte(out: &mut Vec<u8>, at: usize, b: u8) -> usize {
                 HEX[usize::from(b >> 4)],
                 HEX[usize::from(b & 0xf)],
             ]);
-            at + 6
         }
-        letter => {
-            out[at..at + 2].copy_from_slice(&[b'\\', letter]);
-            at + 2
-        }
+        letter => out.extend_from_slice(&[b'\\', letter]),
     }
 }
 

@@ -30,7 +30,8 @@ impl Output {
                 None
             }
         };
-        let mut out = Vec::with_capacity(body.as_ref().map_or(0, |b| b.len() + b.len() / 8) + 512);
+        // Room for the envelope and what `escape_into` reserves: one allocation.
+        let mut out = Vec::with_capacity(body.as_ref().map_or(0, |b| b.len() + b.len() / 4) + 1024);
         serde_json::to_writer(&mut out, &response)?;
         if let Some(text) = body {
             // The envelope is an object: `{…}` becomes `{…,"body":"…"}`.

@@ -115,6 +115,15 @@ pub fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
     }
 }
 
+/// How many bytes `b` takes inside a JSON string.
+pub(super) fn escaped_len(b: u8) -> usize {
+    match ESCAPE[usize::from(b)] {
+        0 => 1,
+        b'u' => 6,
+        _ => 2,
+    }
+}
+
 /// Appends `b`, escaped if it needs to be.
 fn escape_byte(out: &mut Vec<u8>, b: u8) {
     match ESCAPE[usize::from(b)] {

@@ -17,18 +17,10 @@ pub(super) fn may_exceed(len: usize, limit: usize) -> bool {
     len * 6 + ENVELOPE_BYTES > limit
 }
 
-/// `text`'s length as a JSON string's contents: quotes, backslashes and control
-/// characters escaped, as `serde_json` writes them.
+/// `text`'s length as a JSON string's contents, escaped as the answer escapes it
+/// (`encode::escape_into`).
 pub(super) fn text_bytes(text: &[u8]) -> usize {
-    text.len()
-        + text
-            .iter()
-            .map(|&b| match b {
-                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
-                0..=0x1f => 5,
-                _ => 0,
-            })
-            .sum::<usize>()
+    text.iter().map(|&b| super::encode::escaped_len(b)).sum()
 }
 
 /// The size of `response` as the runtime sends it for the event source (an ALB's gets

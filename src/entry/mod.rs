@@ -19,7 +19,6 @@ use std::time::Instant;
 use lambda_http::http::{HeaderMap, HeaderValue, header};
 use lambda_http::request::{LambdaRequest, RequestContext, RequestOrigin};
 use lambda_http::{Body, LambdaEvent, Request, RequestExt, Response};
-use serde::Serialize;
 use serde_json::value::RawValue;
 
 pub use answer::SourceResponse;
@@ -33,9 +32,9 @@ use crate::store::SessionStore;
 use crate::telemetry::{self, RequestRecord};
 
 /// What the runtime sends back: an HTTP answer in the event source's format, or a
-/// direct invocation's document. [`Output::into_json`] writes it.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
+/// direct invocation's document. [`Output::into_json`] writes it (and is the only
+/// writer: the body goes last, escaped there).
+#[derive(Debug)]
 pub enum Output {
     /// An HTTP event's answer, routed by [`dispatch`] or refused before (see `guard`).
     Http(Box<SourceResponse>),

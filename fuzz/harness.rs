@@ -278,3 +278,171 @@ pub fn authorize(data: &[u8]) {
         );
     }
 }
+
+/// DynamoDB's answer to `GetItem`, read by the service's one-pass reader and by the
+/// `serde_json` reader it replaced (`reference`): panics where they disagree. The one
+/// difference allowed: values the service skips (`ConsumedCapacity`) may not nest
+/// deeper than its limit, where `serde_json` skips any depth.
+pub fn read_wire(data: &[u8]) {
+    let ours = agno_session_lambda::testing::read_get_item(data);
+    match (ours, reference::read_get_item(data)) {
+        (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs, "different items"),
+        (Err(_), Err(_)) => {}
+        (Ok(ours), Err(e)) => panic!("read what serde_json rejects ({e}): {ours:?}"),
+        (Err(e), Ok(_)) if e.to_string().starts_with("nested too deeply") => {}
+        (Err(e), Ok(theirs)) => panic!("rejected ({e}) what serde_json reads: {theirs:?}"),
+    }
+}
+
+/// The `serde_json` reader of DynamoDB JSON the service used before its own.
+pub mod reference {
+    use std::collections::HashMap;
+    use std::fmt;
+
+    use aws_sdk_dynamodb::primitives::Blob;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use serde::Deserialize;
+    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    type Item = HashMap<String, AttributeValue>;
+
+    pub fn read_get_item(body: &[u8]) -> Result<Option<Item>, serde_json::Error> {
+        struct Answer(Option<Item>);
+        impl<'de> Deserialize<'de> for Answer {
+            fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = Answer;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("an answer")
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Answer, A::Error> {
+                        let mut item = None;
+                        while let Some(key) = map.next_key::<String>()? {
+                            if key != "Item" {
+                                map.next_value::<IgnoredAny>()?;
+                            } else if item.is_some() {
+                                return Err(de::Error::custom("duplicate field `Item`"));
+                            } else {
+                                item = Some(map.next_value::<Option<Map>>()?.map(|m| m.0));
+                            }
+                        }
+                        Ok(Answer(item.flatten()))
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+        serde_json::from_slice::<Answer>(body).map(|a| a.0)
+    }
+
+    struct Map(Item);
+
+    impl<'de> Deserialize<'de> for Map {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Map;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a map of attribute values")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Map, A::Error> {
+                    let mut out = HashMap::new();
+                    while let Some(name) = map.next_key::<String>()? {
+                        out.insert(name, map.next_value::<Attr>()?.0);
+                    }
+                    Ok(Map(out))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    struct Attr(AttributeValue);
+
+    impl<'de> Deserialize<'de> for Attr {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Attr;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("an attribute value")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attr, A::Error> {
+                    let Some(kind) = map.next_key::<Kind>()? else {
+                        return Err(de::Error::custom("empty attribute value"));
+                    };
+                    let value = match kind {
+                        Kind::S => AttributeValue::S(map.next_value()?),
+                        Kind::N => AttributeValue::N(map.next_value()?),
+                        Kind::B => AttributeValue::B(blob(map.next_value()?)?),
+                        Kind::Bool => AttributeValue::Bool(map.next_value()?),
+                        Kind::Null => AttributeValue::Null(map.next_value()?),
+                        Kind::M => AttributeValue::M(map.next_value::<Map>()?.0),
+                        Kind::L => AttributeValue::L(map.next_value::<List>()?.0),
+                        Kind::Ss => AttributeValue::Ss(map.next_value()?),
+                        Kind::Ns => AttributeValue::Ns(map.next_value()?),
+                        Kind::Bs => AttributeValue::Bs(
+                            map.next_value::<Vec<String>>()?
+                                .into_iter()
+                                .map(blob)
+                                .collect::<Result<_, _>>()?,
+                        ),
+                    };
+                    if map.next_key::<IgnoredAny>()?.is_some() {
+                        return Err(de::Error::custom("attribute value with several types"));
+                    }
+                    Ok(Attr(value))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    fn blob<E: de::Error>(text: String) -> Result<Blob, E> {
+        aws_smithy_types::base64::decode(&text)
+            .map(Blob::new)
+            .map_err(|e| E::custom(format!("invalid base64: {e}")))
+    }
+
+    struct List(Vec<AttributeValue>);
+
+    impl<'de> Deserialize<'de> for List {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = List;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a list of attribute values")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some(Attr(value)) = seq.next_element()? {
+                        out.push(value);
+                    }
+                    Ok(List(out))
+                }
+            }
+            d.deserialize_seq(V)
+        }
+    }
+
+    #[derive(Deserialize)]
+    enum Kind {
+        S,
+        N,
+        B,
+        #[serde(rename = "BOOL")]
+        Bool,
+        #[serde(rename = "NULL")]
+        Null,
+        M,
+        L,
+        #[serde(rename = "SS")]
+        Ss,
+        #[serde(rename = "NS")]
+        Ns,
+        #[serde(rename = "BS")]
+        Bs,
+    }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of the renderer with cargo-fuzz (libFuzzer), on stable Rust:
-#   scripts/fuzz.sh [seconds=600] [target...]     targets: render_text render_item authorize
+# Coverage-guided fuzzing of the renderer, the authorization path and the DynamoDB answer
+# reader with cargo-fuzz (libFuzzer), on stable Rust:
+#   scripts/fuzz.sh [seconds=600] [target...]     targets: render_text render_item authorize read_wire
 # Each target runs for `seconds` (one process, no sanitizer, debug assertions on), from
 # its corpus under fuzz/corpus/ (kept between runs, git-ignored) and the committed
 # seeds and regression inputs. A crash is saved under fuzz/artifacts/<target>/ and
@@ -14,7 +15,7 @@ cd "$ROOT"
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(render_text render_item authorize)
+[ ${#targets[@]} -gt 0 ] || targets=(render_text render_item authorize read_wire)
 
 export PATH="$TOOLS/cargo/bin:$PATH"
 if ! cargo fuzz --version >/dev/null 2>&1; then

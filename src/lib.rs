@@ -12,6 +12,7 @@
 mod config;
 mod entry;
 mod error;
+mod json_string;
 mod operation;
 mod render;
 mod session;
@@ -43,7 +44,9 @@ pub mod testing {
     };
     pub use crate::render::python::json_dumps;
     pub use crate::render::render;
-    pub use crate::store::{Item, client_config, decode, item_from_json, operation_timeout};
+    pub use crate::store::{
+        Item, client_config, decode, item_from_json, operation_timeout, read_get_item,
+    };
     pub use crate::store::{sdk, secrets};
     pub use crate::telemetry::{log_filter, subscriber};
     pub use crate::web::{CompressionSettings, CorsSettings, Encoding, compress, etag};

@@ -12,6 +12,7 @@ use lambda_http::Body;
 
 use super::Output;
 use super::answer::SourceResponse;
+use crate::json_string::copy_plain;
 
 impl Output {
     /// The JSON text the runtime posts as the invocation's result.
@@ -76,19 +77,6 @@ const ESCAPE: [u8; 256] = {
     table
 };
 
-const ONES: u64 = u64::from_le_bytes([0x01; 8]);
-const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-
-/// The high bit of each byte that is a quote, a backslash or a control character (and
-/// maybe of bytes above the first such one; the lowest bit set is always exact).
-fn escapes_in(word: u64) -> u64 {
-    let zero_bytes = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let controls = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-    controls
-        | zero_bytes(word ^ (ONES * u64::from(b'"')))
-        | zero_bytes(word ^ (ONES * u64::from(b'\\')))
-}
-
 /// Appends `text` as the contents of a JSON string, escaped exactly as `serde_json`
 /// escapes it (so the answer is byte for byte what it wrote before).
 ///
@@ -97,21 +85,11 @@ fn escapes_in(word: u64) -> u64 {
 pub fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
     out.reserve(text.len() + text.len() / 4 + 16);
     let mut i = 0;
-    while let Some(chunk) = text.get(i..i + 8) {
-        out.extend_from_slice(chunk);
-        let escapes = escapes_in(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
-        if escapes == 0 {
-            i += 8;
-            continue;
-        }
-        let clean = (escapes.trailing_zeros() / 8) as usize;
-        out.truncate(out.len() - 8 + clean);
-        i += clean;
-        escape_byte(out, text[i]);
-        i += 1;
-    }
-    for &b in &text[i..] {
+    loop {
+        i = copy_plain(out, text, i);
+        let Some(&b) = text.get(i) else { break };
         escape_byte(out, b);
+        i += 1;
     }
 }
 

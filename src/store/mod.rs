@@ -15,7 +15,7 @@ use std::future::Future;
 pub use dynamo::{DynamoStore, client_config, operation_timeout};
 pub use item::{Item, RecordError, decode};
 pub use trace::with_trace_id;
-pub use wire::item_from_json;
+pub use wire::{item_from_json, read_get_item};
 
 use crate::config::{Config, ConfigError, Database};
 use crate::session::{SessionRecord, SessionType};

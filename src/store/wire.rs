@@ -1,16 +1,15 @@
-//! DynamoDB's JSON wire form of an item (`{"attr": {"S": "..."}}`), read with
-//! `serde_json`: `GetItem` answers, and the fixture, demo and benchmark items written
-//! the same way (as the AWS CLI and DynamoDB exports write them).
+//! DynamoDB's JSON wire form of an item (`{"attr": {"S": "..."}}`), read in one pass:
+//! `GetItem` answers, and the fixture, demo and benchmark items written the same way
+//! (as the AWS CLI and DynamoDB exports write them).
 //!
-//! Why not the SDK's reader for `GetItem`: it tokenizes the answer byte by byte and unescapes strings
-//! one character at a time; on a 300 KB session (whose documents are JSON text inside
-//! JSON strings, so full of escapes) that was about a third of the CPU time of a
-//! request. This interceptor swaps in a `serde_json` reader of the same answer for
-//! `GetItem` responses with status 200 only, so the SDK's timeouts, retries and error
-//! handling are untouched: errors are still read by the SDK.
+//! Why not the SDK's reader for `GetItem`: it tokenizes the answer byte by byte and
+//! unescapes strings one character at a time; on a 300 KB session (whose documents are
+//! JSON text inside JSON strings, so full of escapes) that was about a third of the CPU
+//! time of a request. This interceptor swaps in [`Reader`] for `GetItem` responses with
+//! status 200 only, so the SDK's timeouts, retries and error handling are untouched:
+//! errors are still read by the SDK.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextMut;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -22,10 +21,9 @@ use aws_smithy_runtime_api::client::interceptors::context::{Error, Output};
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata, OrchestratorError};
 use aws_smithy_runtime_api::client::ser_de::{DeserializeResponse, SharedResponseDeserializer};
 use aws_smithy_types::body::SdkBody;
-use serde::Deserialize;
-use serde::de::{self, MapAccess, SeqAccess, Visitor};
 
 use super::item::Item;
+use crate::json_string::copy_plain;
 
 /// The most of an answer read from DynamoDB. An item holds at most 400 KB and a Query
 /// page 1 MB, which JSON escaping makes at most six times larger: anything longer is
@@ -90,131 +88,409 @@ impl DeserializeResponse for GetItemReader {
 }
 
 /// Reads one item in DynamoDB JSON (demo, fixture and benchmark items).
-pub fn item_from_json(json: &serde_json::Value) -> Result<Item, serde_json::Error> {
-    Map::deserialize(json).map(|m| m.0)
+pub fn item_from_json(json: &serde_json::Value) -> Result<Item, WireError> {
+    let text = json.to_string();
+    let mut reader = Reader::new(text.as_bytes());
+    let item = reader.map()?;
+    reader.end()?;
+    Ok(item)
 }
 
-/// The `Item` of a `GetItem` answer body, or `None` when there is none.
-fn read_get_item(body: &[u8]) -> Result<Option<Item>, serde_json::Error> {
-    #[derive(Deserialize)]
-    struct Answer {
-        #[serde(rename = "Item", default)]
-        item: Option<Map>,
+/// The `Item` of a `GetItem` answer body, or `None` when there is none (or it is
+/// `null`); other members (`ConsumedCapacity`) are checked and skipped.
+pub fn read_get_item(body: &[u8]) -> Result<Option<Item>, WireError> {
+    let mut reader = Reader::new(body);
+    let mut item = None;
+    let mut seen = false;
+    reader.object(true, |r, key| {
+        if std::str::from_utf8(key).is_err() {
+            return r.fail("invalid UTF-8 in a string");
+        }
+        if key != b"Item" {
+            return r.skip();
+        }
+        if std::mem::replace(&mut seen, true) {
+            return r.fail("duplicate field `Item`");
+        }
+        if r.peek() == Some(b'n') {
+            r.literal(b"null")
+        } else {
+            item = Some(r.map()?);
+            Ok(())
+        }
+    })?;
+    reader.end()?;
+    Ok(item)
+}
+
+/// DynamoDB's answer is not the JSON it should be.
+#[derive(Debug, thiserror::Error)]
+#[error("{problem} at byte {at} of DynamoDB's answer")]
+pub struct WireError {
+    problem: &'static str,
+    at: usize,
+}
+
+/// How deep containers may nest, as `serde_json` allows (DynamoDB allows 32).
+const MAX_DEPTH: u32 = 128;
+
+/// A single pass over DynamoDB's JSON, strings unescaped as they are copied.
+///
+/// Why not `serde_json`: a stored document is JSON text inside a JSON string, so it
+/// has a backslash every few bytes, and `serde_json` copies each run between two with
+/// a call of its own; it was the largest part of a 300 KB session's request. Both read
+/// the same grammar: `tests` and the `read_wire` fuzz target hold this one to it.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    depth: u32,
+}
+
+type Read<T> = Result<T, WireError>;
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Reader {
+            bytes,
+            at: 0,
+            depth: MAX_DEPTH,
+        }
     }
-    let answer: Answer = serde_json::from_slice(body)?;
-    Ok(answer.item.map(|m| m.0))
-}
 
-/// A map of attributes (`Item`, `M`).
-struct Map(HashMap<String, AttributeValue>);
+    fn fail<T>(&self, problem: &'static str) -> Read<T> {
+        Err(WireError {
+            problem,
+            at: self.at,
+        })
+    }
 
-impl<'de> Deserialize<'de> for Map {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MapVisitor;
-        impl<'de> Visitor<'de> for MapVisitor {
-            type Value = Map;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a map of attribute values")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Map, A::Error> {
-                let mut out = HashMap::with_capacity(map.size_hint().unwrap_or(16));
-                while let Some(name) = map.next_key::<String>()? {
-                    out.insert(name, map.next_value::<Attr>()?.0);
-                }
-                Ok(Map(out))
+    /// The next byte that is not whitespace, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&b) = self.bytes.get(self.at) {
+            match b {
+                b' ' | b'\n' | b'\t' | b'\r' => self.at += 1,
+                _ => return Some(b),
             }
         }
-        deserializer.deserialize_map(MapVisitor)
+        None
     }
-}
 
-/// One attribute value in DynamoDB's wire form, `{"<type>": value}`.
-struct Attr(AttributeValue);
+    fn eat(&mut self, byte: u8, problem: &'static str) -> Read<()> {
+        if self.peek() != Some(byte) {
+            return self.fail(problem);
+        }
+        self.at += 1;
+        Ok(())
+    }
 
-impl<'de> Deserialize<'de> for Attr {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct AttrVisitor;
-        impl<'de> Visitor<'de> for AttrVisitor {
-            type Value = Attr;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an attribute value")
+    /// Nothing but whitespace left.
+    fn end(&mut self) -> Read<()> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => self.fail("trailing characters"),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Read<()> {
+        self.peek();
+        match self.bytes.get(self.at..self.at + word.len()) {
+            Some(found) if found == word => {
+                self.at += word.len();
+                Ok(())
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attr, A::Error> {
-                let Some(kind) = map.next_key::<Kind>()? else {
-                    return Err(de::Error::custom("empty attribute value"));
-                };
-                let value = match kind {
-                    Kind::S => AttributeValue::S(map.next_value()?),
-                    Kind::N => AttributeValue::N(map.next_value()?),
-                    Kind::B => AttributeValue::B(blob(map.next_value()?)?),
-                    Kind::Bool => AttributeValue::Bool(map.next_value()?),
-                    Kind::Null => AttributeValue::Null(map.next_value()?),
-                    Kind::M => AttributeValue::M(map.next_value::<Map>()?.0),
-                    Kind::L => AttributeValue::L(map.next_value::<List>()?.0),
-                    Kind::Ss => AttributeValue::Ss(map.next_value()?),
-                    Kind::Ns => AttributeValue::Ns(map.next_value()?),
-                    Kind::Bs => AttributeValue::Bs(
-                        map.next_value::<Vec<String>>()?
-                            .into_iter()
-                            .map(blob)
-                            .collect::<Result<_, _>>()?,
-                    ),
-                };
-                if map.next_key::<de::IgnoredAny>()?.is_some() {
-                    return Err(de::Error::custom("attribute value with several types"));
+            _ => self.fail("expected a value"),
+        }
+    }
+
+    fn bool(&mut self) -> Read<bool> {
+        match self.peek() {
+            Some(b't') => self.literal(b"true").map(|()| true),
+            Some(b'f') => self.literal(b"false").map(|()| false),
+            _ => self.fail("expected a boolean"),
+        }
+    }
+
+    /// A container's opening byte, one level deeper.
+    fn open(&mut self, byte: u8, problem: &'static str) -> Read<()> {
+        self.eat(byte, problem)?;
+        self.depth -= 1;
+        if self.depth == 0 {
+            return self.fail("nested too deeply");
+        }
+        Ok(())
+    }
+
+    /// `{"key": value, …}`: `each` reads each value, given its key (`strict` as in
+    /// [`Self::string_into`]).
+    fn object(
+        &mut self,
+        strict: bool,
+        mut each: impl FnMut(&mut Self, &[u8]) -> Read<()>,
+    ) -> Read<()> {
+        self.open(b'{', "expected an object")?;
+        let mut key = Vec::new();
+        if self.peek() != Some(b'}') {
+            loop {
+                if self.peek() != Some(b'"') {
+                    return self.fail("expected a key");
                 }
-                Ok(Attr(value))
+                key.clear();
+                self.string_into(&mut key, strict)?;
+                self.eat(b':', "expected ':'")?;
+                each(self, &key)?;
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b'}') => break,
+                    _ => return self.fail("expected ',' or '}'"),
+                }
             }
         }
-        deserializer.deserialize_map(AttrVisitor)
+        self.at += 1;
+        self.depth += 1;
+        Ok(())
     }
-}
 
-fn blob<E: de::Error>(text: String) -> Result<Blob, E> {
-    aws_smithy_types::base64::decode(&text)
-        .map(Blob::new)
-        .map_err(|e| E::custom(format!("invalid base64: {e}")))
-}
-
-struct List(Vec<AttributeValue>);
-
-impl<'de> Deserialize<'de> for List {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ListVisitor;
-        impl<'de> Visitor<'de> for ListVisitor {
-            type Value = List;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of attribute values")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                while let Some(Attr(value)) = seq.next_element()? {
-                    out.push(value);
+    /// `[value, …]`: `each` reads each value.
+    fn array(&mut self, mut each: impl FnMut(&mut Self) -> Read<()>) -> Read<()> {
+        self.open(b'[', "expected an array")?;
+        if self.peek() != Some(b']') {
+            loop {
+                each(self)?;
+                match self.peek() {
+                    Some(b',') => self.at += 1,
+                    Some(b']') => break,
+                    _ => return self.fail("expected ',' or ']'"),
                 }
-                Ok(List(out))
             }
         }
-        deserializer.deserialize_seq(ListVisitor)
+        self.at += 1;
+        self.depth += 1;
+        Ok(())
     }
-}
 
-#[derive(Deserialize)]
-enum Kind {
-    S,
-    N,
-    B,
-    #[serde(rename = "BOOL")]
-    Bool,
-    #[serde(rename = "NULL")]
-    Null,
-    M,
-    L,
-    #[serde(rename = "SS")]
-    Ss,
-    #[serde(rename = "NS")]
-    Ns,
-    #[serde(rename = "BS")]
-    Bs,
+    /// A map of attributes (`Item`, `M`).
+    fn map(&mut self) -> Read<HashMap<String, AttributeValue>> {
+        let mut map = HashMap::new();
+        self.object(true, |r, name| {
+            let name = std::str::from_utf8(name)
+                .map_err(|_| WireError {
+                    problem: "invalid UTF-8 in a string",
+                    at: r.at,
+                })?
+                .to_owned();
+            let value = r.attribute()?;
+            map.insert(name, value);
+            Ok(())
+        })?;
+        Ok(map)
+    }
+
+    /// One attribute value, `{"<type>": value}`.
+    fn attribute(&mut self) -> Read<AttributeValue> {
+        let mut value = None;
+        self.object(true, |r, kind| {
+            if value.is_some() {
+                return r.fail("attribute value with several types");
+            }
+            value = Some(match kind {
+                b"S" => AttributeValue::S(r.string()?),
+                b"N" => AttributeValue::N(r.string()?),
+                b"B" => AttributeValue::B(r.blob()?),
+                b"BOOL" => AttributeValue::Bool(r.bool()?),
+                b"NULL" => AttributeValue::Null(r.bool()?),
+                b"M" => AttributeValue::M(r.map()?),
+                b"L" => AttributeValue::L(r.list(Self::attribute)?),
+                b"SS" => AttributeValue::Ss(r.list(Self::string)?),
+                b"NS" => AttributeValue::Ns(r.list(Self::string)?),
+                b"BS" => AttributeValue::Bs(r.list(Self::blob)?),
+                _ => return r.fail("unknown attribute type"),
+            });
+            Ok(())
+        })?;
+        match value {
+            Some(value) => Ok(value),
+            None => self.fail("empty attribute value"),
+        }
+    }
+
+    fn list<T>(&mut self, mut read: impl FnMut(&mut Self) -> Read<T>) -> Read<Vec<T>> {
+        let mut list = Vec::new();
+        self.array(|r| {
+            list.push(read(r)?);
+            Ok(())
+        })?;
+        Ok(list)
+    }
+
+    fn blob(&mut self) -> Read<Blob> {
+        let text = self.string()?;
+        match aws_smithy_types::base64::decode(&text) {
+            Ok(bytes) => Ok(Blob::new(bytes)),
+            Err(_) => self.fail("invalid base64"),
+        }
+    }
+
+    fn string(&mut self) -> Read<String> {
+        if self.peek() != Some(b'"') {
+            return self.fail("expected a string");
+        }
+        let mut text = Vec::new();
+        self.string_into(&mut text, true)?;
+        if text.capacity() > 2 * text.len() + 4096 {
+            text.shrink_to_fit();
+        }
+        String::from_utf8(text).map_err(|_| WireError {
+            problem: "invalid UTF-8 in a string",
+            at: self.at,
+        })
+    }
+
+    /// Appends the unescaped contents of the string that starts here (at its quote).
+    /// Not `strict`, as `serde_json` passes over an ignored value: `\uXXXX` is not
+    /// checked for surrogates.
+    fn string_into(&mut self, out: &mut Vec<u8>, strict: bool) -> Read<()> {
+        let bytes = self.bytes;
+        let mut i = self.at + 1;
+        loop {
+            // A long string (a session's runs) gets room for the rest of the answer, which
+            // holds the rest of it, instead of being copied at every doubling.
+            if out.capacity() - out.len() < 8 && out.len() >= 4096 {
+                out.reserve(bytes.len() - i);
+            }
+            i = copy_plain(out, bytes, i);
+            self.at = i;
+            match bytes.get(i) {
+                Some(b'"') => {
+                    self.at = i + 1;
+                    return Ok(());
+                }
+                Some(b'\\') => i = self.escape(i + 1, out, strict)?,
+                Some(_) => return self.fail("control character in a string"),
+                None => return self.fail("unterminated string"),
+            }
+        }
+    }
+
+    /// Appends what the escape after the backslash at `i - 1` stands for; answers the
+    /// index after it.
+    fn escape(&mut self, i: usize, out: &mut Vec<u8>, strict: bool) -> Read<usize> {
+        let simple = match self.bytes.get(i) {
+            Some(b'"') => b'"',
+            Some(b'\\') => b'\\',
+            Some(b'/') => b'/',
+            Some(b'b') => 0x08,
+            Some(b'f') => 0x0c,
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
+            Some(b'u') if !strict => return self.hex4(i + 1).map(|_| i + 5),
+            Some(b'u') => return self.unicode(i + 1, out),
+            _ => {
+                self.at = i;
+                return self.fail("invalid escape");
+            }
+        };
+        out.push(simple);
+        Ok(i + 1)
+    }
+
+    /// `\uXXXX` (a surrogate pair: `\uD8XX\uDCXX`), from the hex digits at `i`.
+    fn unicode(&mut self, i: usize, out: &mut Vec<u8>) -> Read<usize> {
+        let first = self.hex4(i)?;
+        let (code, next) = match first {
+            0xD800..=0xDBFF => {
+                if self.bytes.get(i + 4..i + 6) != Some(b"\\u") {
+                    self.at = i + 4;
+                    return self.fail("lone leading surrogate");
+                }
+                let second = self.hex4(i + 6)?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    self.at = i + 10;
+                    return self.fail("lone leading surrogate");
+                }
+                let code =
+                    0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(second) - 0xDC00);
+                (code, i + 10)
+            }
+            0xDC00..=0xDFFF => {
+                self.at = i + 4;
+                return self.fail("lone trailing surrogate");
+            }
+            _ => (u32::from(first), i + 4),
+        };
+        let c = char::from_u32(code).expect("not a surrogate");
+        out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        Ok(next)
+    }
+
+    fn hex4(&mut self, i: usize) -> Read<u16> {
+        let digits = self.bytes.get(i..i + 4).unwrap_or_default();
+        let mut value = 0u16;
+        for (n, &d) in digits.iter().enumerate() {
+            let v = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => {
+                    self.at = i + n;
+                    return self.fail("invalid escape");
+                }
+            };
+            value = value << 4 | u16::from(v);
+        }
+        if digits.len() < 4 {
+            self.at = self.bytes.len();
+            return self.fail("unterminated string");
+        }
+        Ok(value)
+    }
+
+    /// Any JSON value, checked and passed over.
+    fn skip(&mut self) -> Read<()> {
+        match self.peek() {
+            Some(b'{') => self.object(false, |r, _| r.skip()),
+            Some(b'[') => self.array(Self::skip),
+            Some(b'"') => self.string_into(&mut Vec::new(), false),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.fail("expected a value"),
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Read<()> {
+        let digits = |r: &mut Self| {
+            let start = r.at;
+            while r.bytes.get(r.at).is_some_and(u8::is_ascii_digit) {
+                r.at += 1;
+            }
+            if r.at == start {
+                return r.fail("invalid number");
+            }
+            Ok(())
+        };
+        if self.bytes.get(self.at) == Some(&b'-') {
+            self.at += 1;
+        }
+        match self.bytes.get(self.at) {
+            Some(b'0') => self.at += 1,
+            _ => digits(self)?,
+        }
+        if self.bytes.get(self.at) == Some(&b'.') {
+            self.at += 1;
+            digits(self)?;
+        }
+        if matches!(self.bytes.get(self.at), Some(b'e' | b'E')) {
+            self.at += 1;
+            if matches!(self.bytes.get(self.at), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            digits(self)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -273,5 +549,79 @@ mod tests {
         assert!(read_get_item(b"not json").is_err());
         assert!(item_from_json(&serde_json::json!({"x": {"Q": 1}})).is_err());
         assert!(item_from_json(&serde_json::json!([1])).is_err());
+    }
+
+    #[test]
+    fn strings_unescape_as_json_says() {
+        let read = |text: &str| {
+            let body = format!(r#"{{"Item":{{"s":{{"S":"{text}"}}}}}}"#);
+            match read_get_item(body.as_bytes()) {
+                Ok(item) => match &item.unwrap()["s"] {
+                    AttributeValue::S(s) => Ok(s.clone()),
+                    other => panic!("{other:?}"),
+                },
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        assert_eq!(
+            read(r#"{\"a\": \"b\"}"#).unwrap(),
+            r#"{\"a\": \"b\"}"#.replace("\\\"", "\"")
+        );
+        assert_eq!(read(r"\b\f\n\r\t\/\\").unwrap(), "\u{8}\u{c}\n\r\t/\\");
+        assert_eq!(
+            read(r"\u00e9\u20AC\ud83d\ude00\u0000").unwrap(),
+            "\u{e9}\u{20ac}\u{1f600}\0"
+        );
+        assert_eq!(
+            read("long run of plain text, then \\\" and more").unwrap(),
+            "long run of plain text, then \" and more"
+        );
+        for (bad, problem) in [
+            (r"\ud800", "lone leading surrogate"),
+            (r"\ud800\u0041", "lone leading surrogate"),
+            (r"\udc00", "lone trailing surrogate"),
+            (r"\x", "invalid escape"),
+            (r"\u12G4", "invalid escape"),
+            ("tab\there", "control character in a string"),
+        ] {
+            let error = read(bad).unwrap_err();
+            assert!(error.starts_with(problem), "{bad}: {error}");
+        }
+        assert!(read_get_item(b"{\"Item\":{\"s\":{\"S\":\"abc").is_err());
+        assert!(read_get_item(b"{\"Item\":{\"s\":{\"S\":\"\xff\"}}}").is_err());
+    }
+
+    #[test]
+    fn the_answer_around_the_item() {
+        assert_eq!(read_get_item(br#" {"Item": null} "#).unwrap(), None);
+        let skipped =
+            br#"{"ConsumedCapacity":{"a\udc00":[1,-0.5e+3,true,false,null,"\ud800",{}]},"Item":{}}"#;
+        assert_eq!(read_get_item(skipped).unwrap(), Some(Item::new()));
+        for bad in [
+            &br#"{"Item":{},"Item":{}}"#[..],
+            br#"{"Item":{}} x"#,
+            br#"{"Item":{},}"#,
+            br#"{"x":01}"#,
+            br#"{"x":1.}"#,
+            br#"{"x":-}"#,
+            br#"{"x":tru}"#,
+            br#"{"Item":{"a":{"BOOL":"true"}}}"#,
+            br#"{"Item":{"a":{"S":1}}}"#,
+            br#"[]"#,
+            b"",
+        ] {
+            assert!(
+                read_get_item(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let deep = |n: usize| format!("{{\"x\":{}{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(read_get_item(deep(126).as_bytes()).is_ok());
+        let error = read_get_item(deep(127).as_bytes()).unwrap_err();
+        assert!(
+            error.to_string().starts_with("nested too deeply"),
+            "{error}"
+        );
     }
 }

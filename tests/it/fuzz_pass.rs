@@ -258,3 +258,77 @@ fn mutated_authorization_headers_never_let_a_forged_token_in() {
     );
     assert!(runs > 1000, "{runs}");
 }
+
+/// DynamoDB's answers: the seed answers, then mutated ones, read by the service's
+/// reader and by `serde_json` (`harness::read_wire` panics where they differ).
+#[test]
+fn mutated_dynamodb_answers_read_as_serde_json_reads_them() {
+    let mut seeds: Vec<Vec<u8>> = Vec::new();
+    for dir in [
+        "fuzz/seeds/read_wire",
+        "fuzz/regressions/read_wire",
+        "fuzz/corpus/read_wire",
+    ] {
+        for path in files(&root().join(dir)) {
+            let data = std::fs::read(&path).unwrap();
+            check(&path.display().to_string(), 0, &data, || {
+                harness::read_wire(&data)
+            });
+            seeds.push(data);
+        }
+    }
+    assert!(seeds.len() >= 5, "read_wire seeds are missing");
+    let (mut rng, seed) = Rng::new();
+    let deadline = Instant::now() + seconds();
+    let mut runs = 0u64;
+    while Instant::now() < deadline {
+        let mut data = seeds[rng.below(seeds.len())].clone();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(data.len() + 1);
+            match rng.below(5) {
+                0 => {
+                    let end = (at + rng.below(16)).min(data.len());
+                    data.drain(at..end);
+                }
+                1 if at < data.len() => data[at] ^= 1 << rng.below(8),
+                2 => {
+                    let token: [&[u8]; 14] = [
+                        &b"\\u"[..],
+                        b"\\ud800",
+                        b"\\udc00",
+                        b"\\\\",
+                        b"\\\"",
+                        b"{\"S\":\"\"}",
+                        b"{\"M\":{}}",
+                        b"[",
+                        b"]",
+                        b"{",
+                        b"}",
+                        b"\xc3",
+                        b"\xff",
+                        b"\"Item\":",
+                    ];
+                    let token = token[rng.below(token.len())];
+                    data.splice(at..at, token.iter().copied());
+                }
+                3 if at < data.len() => {
+                    let bytes = b"{}[]\",:0-.eE+\\ ntfu";
+                    data[at] = bytes[rng.below(bytes.len())];
+                }
+                _ => {
+                    let end = (at + rng.below(64)).min(data.len());
+                    let copy = data[at..end].to_vec();
+                    let to = rng.below(data.len() + 1);
+                    data.splice(to..to, copy);
+                }
+            }
+        }
+        check("read_wire", seed, &data, || harness::read_wire(&data));
+        runs += 1;
+    }
+    println!(
+        "read_wire: {runs} mutated answers in {:?} (FUZZ_PASS_SEED={seed})",
+        seconds()
+    );
+    assert!(runs > 1000, "{runs}");
+}

@@ -212,12 +212,12 @@ impl Report {
         let cpu_ratio = self.cpu_theirs / self.cpu_ours;
         let _ = writeln!(
             w,
-            "| CPU per request: AgentOS ÷ this service ({} requests each) | {:.1} ({:.0} µs ÷ {:.0} µs) | ≥ 20 | {} |",
+            "| CPU per request: AgentOS ÷ this service ({} requests each) | {:.1} ({:.0} µs ÷ {:.0} µs) | ≥ 25 | {} |",
             self.requests,
             cpu_ratio,
             self.cpu_theirs * 1e6,
             self.cpu_ours * 1e6,
-            met(cpu_ratio >= 20.0)
+            met(cpu_ratio >= 25.0)
         );
         let all_ours = self.lat("all", System::Ours);
         let all_theirs = self.lat("all", System::AgentOs);
@@ -282,13 +282,13 @@ impl Report {
             Some(bytes) => {
                 let _ = writeln!(
                     w,
-                    "| `cargo lambda build --release --arm64 --output-format zip` | {:.2} MB ({bytes} bytes) | ≤ 6 MB | {} |",
+                    "| `cargo lambda build --release --arm64 --output-format zip` | {:.2} MB ({bytes} bytes) | ≤ 3.5 MB | {} |",
                     bytes as f64 / 1048576.0,
-                    met(bytes as f64 / 1048576.0 <= 6.0)
+                    met(bytes as f64 / 1048576.0 <= 3.5)
                 );
             }
             None => {
-                let _ = writeln!(w, "| arm64 zip | not built | ≤ 6 MB | **not met** |");
+                let _ = writeln!(w, "| arm64 zip | not built | ≤ 3.5 MB | **not met** |");
             }
         }
         let _ = writeln!(

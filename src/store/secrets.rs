@@ -224,14 +224,15 @@ fn sign(call: Call, region: &str, name: &str) -> Result<HttpRequest, BoxError> {
         .settings(SigningSettings::default())
         .build()?
         .into();
+    // Signed as sent: the orchestrator puts the endpoint in front of the path `/`.
+    let url = format!("{}/", call.url.trim_end_matches('/'));
     let signable = SignableRequest::new(
         "POST",
-        call.url.as_str(),
+        url.as_str(),
         headers.into_iter(),
         SignableBody::Bytes(&call.body),
     )?;
     let (signature, _) = aws_sigv4::http_request::sign(signable, &params)?.into_parts();
-    // The orchestrator puts the endpoint in front of this path.
     let mut request = HttpRequest::new(SdkBody::from(call.body));
     request.set_method("POST")?;
     request.set_uri("/")?;
@@ -364,6 +365,30 @@ mod tests {
         for (region, fips, dual_stack, url) in cases {
             assert_eq!(regional_endpoint("ssm", region, fips, dual_stack), url);
         }
+    }
+
+    #[test]
+    fn calls_are_signed_for_their_service_and_region() {
+        let call = Call {
+            url: "https://ssm.eu-west-1.amazonaws.com".into(),
+            target: "AmazonSSM.GetParameter".into(),
+            body: br#"{"Name":"p"}"#.to_vec(),
+            credentials: Credentials::new("AKID", "secret", Some("token".into()), None, "t"),
+        };
+        let request = sign(call, "eu-west-1", "ssm").unwrap();
+        let header = |name: &str| request.headers().get(name).unwrap_or_default().to_owned();
+        let authorization = header("authorization");
+        assert!(
+            authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKID/"),
+            "{authorization}"
+        );
+        assert!(
+            authorization.contains("/eu-west-1/ssm/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature="),
+            "{authorization}"
+        );
+        assert_eq!(header("x-amz-target"), "AmazonSSM.GetParameter");
+        assert_eq!(header("x-amz-security-token"), "token");
+        assert_eq!(request.uri(), "/");
     }
 
     #[test]

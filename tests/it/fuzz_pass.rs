@@ -207,128 +207,126 @@ fn arbitrary_items_render_without_panic() {
     assert!(runs > 1000, "{runs}");
 }
 
-/// The authorization path: the seed headers and tokens, then mutated ones (bytes
-/// dropped, flipped, inserted, segments spliced).
-#[test]
-fn mutated_authorization_headers_never_let_a_forged_token_in() {
-    let mut seeds: Vec<Vec<u8>> = Vec::new();
-    for dir in [
-        "fuzz/seeds/authorize",
-        "fuzz/regressions/authorize",
-        "fuzz/corpus/authorize",
-    ] {
-        for path in files(&root().join(dir)) {
+/// Runs every stored input of `target` (seeds, regressions, local corpus) through
+/// `run`, and answers them.
+fn replay(target: &str, run: fn(&[u8])) -> Vec<Vec<u8>> {
+    let mut inputs = Vec::new();
+    for dir in ["fuzz/seeds", "fuzz/regressions", "fuzz/corpus"] {
+        for path in files(&root().join(dir).join(target)) {
             let data = std::fs::read(&path).unwrap();
-            check(&path.display().to_string(), 0, &data, || {
-                harness::authorize(&data)
-            });
-            seeds.push(data);
+            check(&path.display().to_string(), 0, &data, || run(&data));
+            inputs.push(data);
         }
     }
-    assert!(seeds.len() >= 5, "authorize seeds are missing");
+    assert!(inputs.len() >= 5, "{target} seeds are missing");
+    inputs
+}
+
+/// `run` on inputs made by `mutate` from a random one of `seeds`, for the pass's time.
+fn mutation_pass(
+    target: &str,
+    seeds: &[Vec<u8>],
+    mut mutate: impl FnMut(&mut Rng, &mut Vec<u8>),
+    run: fn(&[u8]),
+) {
     let (mut rng, seed) = Rng::new();
     let deadline = Instant::now() + seconds();
     let mut runs = 0u64;
     while Instant::now() < deadline {
         let mut data = seeds[rng.below(seeds.len())].clone();
-        for _ in 0..1 + rng.below(4) {
-            let at = 1 + rng.below(data.len().max(1));
-            let at = at.min(data.len());
-            match rng.below(5) {
-                0 => {
-                    let end = (at + rng.below(16)).min(data.len());
-                    data.drain(at..end);
-                }
-                1 if at < data.len() => data[at] ^= 1 << rng.below(8),
-                2 => {
-                    let bytes: Vec<u8> = (0..rng.below(4)).map(|_| rng.next() as u8).collect();
-                    data.splice(at..at, bytes);
-                }
-                3 if at < data.len() => data[at] = b".=-_ \t{}\"AaZz09"[rng.below(15)],
-                _ if !data.is_empty() => data[0] = rng.next() as u8,
-                _ => {}
-            }
-        }
-        check("authorize", seed, &data, || harness::authorize(&data));
+        mutate(&mut rng, &mut data);
+        check(target, seed, &data, || run(&data));
         runs += 1;
     }
     println!(
-        "authorize: {runs} mutated headers in {:?} (FUZZ_PASS_SEED={seed})",
+        "{target}: {runs} mutated inputs in {:?} (FUZZ_PASS_SEED={seed})",
         seconds()
     );
     assert!(runs > 1000, "{runs}");
+}
+
+/// The authorization path: the seed headers and tokens, then mutated ones (bytes
+/// dropped, flipped, inserted, segments spliced).
+#[test]
+fn mutated_authorization_headers_never_let_a_forged_token_in() {
+    let seeds = replay("authorize", harness::authorize);
+    mutation_pass(
+        "authorize",
+        &seeds,
+        |rng, data| {
+            for _ in 0..1 + rng.below(4) {
+                let at = 1 + rng.below(data.len().max(1));
+                let at = at.min(data.len());
+                match rng.below(5) {
+                    0 => {
+                        let end = (at + rng.below(16)).min(data.len());
+                        data.drain(at..end);
+                    }
+                    1 if at < data.len() => data[at] ^= 1 << rng.below(8),
+                    2 => {
+                        let bytes: Vec<u8> = (0..rng.below(4)).map(|_| rng.next() as u8).collect();
+                        data.splice(at..at, bytes);
+                    }
+                    3 if at < data.len() => data[at] = b".=-_ \t{}\"AaZz09"[rng.below(15)],
+                    _ if !data.is_empty() => data[0] = rng.next() as u8,
+                    _ => {}
+                }
+            }
+        },
+        harness::authorize,
+    );
 }
 
 /// DynamoDB's answers: the seed answers, then mutated ones, read by the service's
 /// reader and by `serde_json` (`harness::read_wire` panics where they differ).
 #[test]
 fn mutated_dynamodb_answers_read_as_serde_json_reads_them() {
-    let mut seeds: Vec<Vec<u8>> = Vec::new();
-    for dir in [
-        "fuzz/seeds/read_wire",
-        "fuzz/regressions/read_wire",
-        "fuzz/corpus/read_wire",
-    ] {
-        for path in files(&root().join(dir)) {
-            let data = std::fs::read(&path).unwrap();
-            check(&path.display().to_string(), 0, &data, || {
-                harness::read_wire(&data)
-            });
-            seeds.push(data);
-        }
-    }
-    assert!(seeds.len() >= 5, "read_wire seeds are missing");
-    let (mut rng, seed) = Rng::new();
-    let deadline = Instant::now() + seconds();
-    let mut runs = 0u64;
-    while Instant::now() < deadline {
-        let mut data = seeds[rng.below(seeds.len())].clone();
-        for _ in 0..1 + rng.below(4) {
-            let at = rng.below(data.len() + 1);
-            match rng.below(5) {
-                0 => {
-                    let end = (at + rng.below(16)).min(data.len());
-                    data.drain(at..end);
-                }
-                1 if at < data.len() => data[at] ^= 1 << rng.below(8),
-                2 => {
-                    let token: [&[u8]; 14] = [
-                        &b"\\u"[..],
-                        b"\\ud800",
-                        b"\\udc00",
-                        b"\\\\",
-                        b"\\\"",
-                        b"{\"S\":\"\"}",
-                        b"{\"M\":{}}",
-                        b"[",
-                        b"]",
-                        b"{",
-                        b"}",
-                        b"\xc3",
-                        b"\xff",
-                        b"\"Item\":",
-                    ];
-                    let token = token[rng.below(token.len())];
-                    data.splice(at..at, token.iter().copied());
-                }
-                3 if at < data.len() => {
-                    let bytes = b"{}[]\",:0-.eE+\\ ntfu";
-                    data[at] = bytes[rng.below(bytes.len())];
-                }
-                _ => {
-                    let end = (at + rng.below(64)).min(data.len());
-                    let copy = data[at..end].to_vec();
-                    let to = rng.below(data.len() + 1);
-                    data.splice(to..to, copy);
+    let seeds = replay("read_wire", harness::read_wire);
+    mutation_pass(
+        "read_wire",
+        &seeds,
+        |rng, data| {
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(data.len() + 1);
+                match rng.below(5) {
+                    0 => {
+                        let end = (at + rng.below(16)).min(data.len());
+                        data.drain(at..end);
+                    }
+                    1 if at < data.len() => data[at] ^= 1 << rng.below(8),
+                    2 => {
+                        let token: [&[u8]; 14] = [
+                            &b"\\u"[..],
+                            b"\\ud800",
+                            b"\\udc00",
+                            b"\\\\",
+                            b"\\\"",
+                            b"{\"S\":\"\"}",
+                            b"{\"M\":{}}",
+                            b"[",
+                            b"]",
+                            b"{",
+                            b"}",
+                            b"\xc3",
+                            b"\xff",
+                            b"\"Item\":",
+                        ];
+                        let token = token[rng.below(token.len())];
+                        data.splice(at..at, token.iter().copied());
+                    }
+                    3 if at < data.len() => {
+                        let bytes = b"{}[]\",:0-.eE+\\ ntfu";
+                        data[at] = bytes[rng.below(bytes.len())];
+                    }
+                    _ => {
+                        let end = (at + rng.below(64)).min(data.len());
+                        let copy = data[at..end].to_vec();
+                        let to = rng.below(data.len() + 1);
+                        data.splice(to..to, copy);
+                    }
                 }
             }
-        }
-        check("read_wire", seed, &data, || harness::read_wire(&data));
-        runs += 1;
-    }
-    println!(
-        "read_wire: {runs} mutated answers in {:?} (FUZZ_PASS_SEED={seed})",
-        seconds()
+        },
+        harness::read_wire,
     );
-    assert!(runs > 1000, "{runs}");
 }

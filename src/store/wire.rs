@@ -100,8 +100,8 @@ pub fn item_from_json(json: &serde_json::Value) -> Result<Item, WireError> {
 /// `null`); other members (`ConsumedCapacity`) are checked and skipped.
 pub fn read_get_item(body: &[u8]) -> Result<Option<Item>, WireError> {
     let mut reader = Reader::new(body);
-    let mut item = None;
-    let mut seen = false;
+    // `Some(None)`: `"Item": null`.
+    let mut item: Option<Option<Item>> = None;
     reader.object(true, |r, key| {
         if std::str::from_utf8(key).is_err() {
             return r.fail("invalid UTF-8 in a string");
@@ -109,18 +109,17 @@ pub fn read_get_item(body: &[u8]) -> Result<Option<Item>, WireError> {
         if key != b"Item" {
             return r.skip();
         }
-        if std::mem::replace(&mut seen, true) {
+        if item.is_some() {
             return r.fail("duplicate field `Item`");
         }
-        if r.peek() == Some(b'n') {
-            r.literal(b"null")
-        } else {
-            item = Some(r.map()?);
-            Ok(())
-        }
+        item = Some(match r.peek() {
+            Some(b'n') => r.literal(b"null").map(|()| None)?,
+            _ => Some(r.map()?),
+        });
+        Ok(())
     })?;
     reader.end()?;
-    Ok(item)
+    Ok(item.flatten())
 }
 
 /// DynamoDB's answer is not the JSON it should be.
@@ -210,16 +209,6 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A container's opening byte, one level deeper.
-    fn open(&mut self, byte: u8, problem: &'static str) -> Read<()> {
-        self.eat(byte, problem)?;
-        self.depth -= 1;
-        if self.depth == 0 {
-            return self.fail("nested too deeply");
-        }
-        Ok(())
-    }
-
     /// `{"key": value, …}`: `each` reads each value, given its key (`strict` as in
     /// [`Self::string_into`]).
     fn object(
@@ -227,39 +216,51 @@ impl<'a> Reader<'a> {
         strict: bool,
         mut each: impl FnMut(&mut Self, &[u8]) -> Read<()>,
     ) -> Read<()> {
-        self.open(b'{', "expected an object")?;
         let mut key = Vec::new();
-        if self.peek() != Some(b'}') {
-            loop {
-                if self.peek() != Some(b'"') {
-                    return self.fail("expected a key");
-                }
-                key.clear();
-                self.string_into(&mut key, strict)?;
-                self.eat(b':', "expected ':'")?;
-                each(self, &key)?;
-                match self.peek() {
-                    Some(b',') => self.at += 1,
-                    Some(b'}') => break,
-                    _ => return self.fail("expected ',' or '}'"),
-                }
+        let member = |r: &mut Self| {
+            if r.peek() != Some(b'"') {
+                return r.fail("expected a key");
             }
-        }
-        self.at += 1;
-        self.depth += 1;
-        Ok(())
+            key.clear();
+            r.string_into(&mut key, strict)?;
+            r.eat(b':', "expected ':'")?;
+            each(r, &key)
+        };
+        self.delimited(
+            b'{',
+            b'}',
+            "expected an object",
+            "expected ',' or '}'",
+            member,
+        )
     }
 
     /// `[value, …]`: `each` reads each value.
-    fn array(&mut self, mut each: impl FnMut(&mut Self) -> Read<()>) -> Read<()> {
-        self.open(b'[', "expected an array")?;
-        if self.peek() != Some(b']') {
+    fn array(&mut self, each: impl FnMut(&mut Self) -> Read<()>) -> Read<()> {
+        self.delimited(b'[', b']', "expected an array", "expected ',' or ']'", each)
+    }
+
+    /// `open` item (`,` item)* `close`, one level deeper: the shape of both containers.
+    fn delimited(
+        &mut self,
+        open: u8,
+        close: u8,
+        expected: &'static str,
+        separated: &'static str,
+        mut item: impl FnMut(&mut Self) -> Read<()>,
+    ) -> Read<()> {
+        self.eat(open, expected)?;
+        self.depth -= 1;
+        if self.depth == 0 {
+            return self.fail("nested too deeply");
+        }
+        if self.peek() != Some(close) {
             loop {
-                each(self)?;
+                item(self)?;
                 match self.peek() {
                     Some(b',') => self.at += 1,
-                    Some(b']') => break,
-                    _ => return self.fail("expected ',' or ']'"),
+                    Some(b) if b == close => break,
+                    _ => return self.fail(separated),
                 }
             }
         }

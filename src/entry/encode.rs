@@ -12,7 +12,7 @@ use lambda_http::Body;
 
 use super::Output;
 use super::answer::SourceResponse;
-use crate::json_string::Staged;
+use crate::json_string::copy_plain;
 
 impl Output {
     /// The JSON text the runtime posts as the invocation's result.
@@ -84,12 +84,11 @@ const ESCAPE: [u8; 256] = {
 /// that needs escaping, if any, which is written escaped.
 pub fn escape_into(out: &mut Vec<u8>, text: &[u8]) {
     out.reserve(text.len() + text.len() / 4 + 16);
-    let mut out = Staged::new(out, 6 * text.len());
     let mut i = 0;
     loop {
-        i = out.copy_plain(text, i);
+        i = copy_plain(out, text, i);
         let Some(&b) = text.get(i) else { break };
-        escape_byte(&mut out, b);
+        escape_byte(out, b);
         i += 1;
     }
 }
@@ -104,12 +103,12 @@ pub(super) fn escaped_len(b: u8) -> usize {
 }
 
 /// Appends `b`, escaped if it needs to be.
-fn escape_byte(out: &mut Staged, b: u8) {
+fn escape_byte(out: &mut Vec<u8>, b: u8) {
     match ESCAPE[usize::from(b)] {
         0 => out.push(b),
         b'u' => {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend(&[
+            out.extend_from_slice(&[
                 b'\\',
                 b'u',
                 b'0',
@@ -118,7 +117,7 @@ fn escape_byte(out: &mut Staged, b: u8) {
                 HEX[usize::from(b & 0xf)],
             ]);
         }
-        letter => out.extend(&[b'\\', letter]),
+        letter => out.extend_from_slice(&[b'\\', letter]),
     }
 }
 

@@ -23,7 +23,7 @@ use aws_smithy_runtime_api::client::ser_de::{DeserializeResponse, SharedResponse
 use aws_smithy_types::body::SdkBody;
 
 use super::item::Item;
-use crate::json_string::Staged;
+use crate::json_string::copy_plain;
 
 /// The most of an answer read from DynamoDB. An item holds at most 400 KB and a Query
 /// page 1 MB, which JSON escaping makes at most six times larger: anything longer is
@@ -352,9 +352,13 @@ impl<'a> Reader<'a> {
     fn string_into(&mut self, out: &mut Vec<u8>, strict: bool) -> Read<()> {
         let bytes = self.bytes;
         let mut i = self.at + 1;
-        let mut out = Staged::new(out, bytes.len().saturating_sub(i));
         loop {
-            i = out.copy_plain(bytes, i);
+            // A long string (a session's runs) gets room for the rest of the answer, which
+            // holds the rest of it, instead of being copied at every doubling.
+            if out.capacity() - out.len() < 8 && out.len() >= 4096 {
+                out.reserve(bytes.len() - i);
+            }
+            i = copy_plain(out, bytes, i);
             // The escapes of JSON text inside a JSON string, which are most of them.
             if let Some(&[b'\\', b @ (b'"' | b'\\')]) = bytes.get(i..i + 2) {
                 out.push(b);
@@ -367,7 +371,7 @@ impl<'a> Reader<'a> {
                     self.at = i + 1;
                     return Ok(());
                 }
-                Some(b'\\') => i = self.escape(i + 1, &mut out, strict)?,
+                Some(b'\\') => i = self.escape(i + 1, out, strict)?,
                 Some(_) => return self.fail("control character in a string"),
                 None => return self.fail("unterminated string"),
             }
@@ -376,7 +380,7 @@ impl<'a> Reader<'a> {
 
     /// Appends what the escape after the backslash at `i - 1` stands for; answers the
     /// index after it.
-    fn escape(&mut self, i: usize, out: &mut Staged, strict: bool) -> Read<usize> {
+    fn escape(&mut self, i: usize, out: &mut Vec<u8>, strict: bool) -> Read<usize> {
         let simple = match self.bytes.get(i) {
             Some(b'"') => b'"',
             Some(b'\\') => b'\\',
@@ -398,7 +402,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `\uXXXX` (a surrogate pair: `\uD8XX\uDCXX`), from the hex digits at `i`.
-    fn unicode(&mut self, i: usize, out: &mut Staged) -> Read<usize> {
+    fn unicode(&mut self, i: usize, out: &mut Vec<u8>) -> Read<usize> {
         let first = self.hex4(i)?;
         let (code, next) = match first {
             0xD800..=0xDBFF => {
@@ -422,7 +426,7 @@ impl<'a> Reader<'a> {
             _ => (u32::from(first), i + 4),
         };
         let c = char::from_u32(code).expect("not a surrogate");
-        out.extend(c.encode_utf8(&mut [0; 4]).as_bytes());
+        out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
         Ok(next)
     }
 

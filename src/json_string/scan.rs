@@ -1,4 +1,4 @@
-//! The scan for special bytes, with no dependencies but `core`, so that
+//! The scan for special bytes, with nothing but the standard library, so that
 //! `scripts/test-arm64.sh` can build this file alone for arm64 (where Lambda runs) and
 //! run its tests under an emulator.
 

@@ -599,7 +599,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Long strings cross the scan's 16-byte chunks and its stage's flushes.
+        /// Long strings cross many of the scan's 16-byte chunks and its 8-byte tail.
         #[test]
         fn any_string_reads_back_as_written(
             text in r#"[ -~"\\\n\t\u{0}-\u{1f}é\u{1f600}]{0,900}"#,

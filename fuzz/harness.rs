@@ -446,3 +446,13 @@ pub mod reference {
         Bs,
     }
 }
+
+/// The chat history scanner against the serde path on stored `runs` text: panics where
+/// the scanner reads what serde refuses, or reads it otherwise (seeds:
+/// `fuzz/seeds/history`).
+pub fn history(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Err(difference) = agno_session_lambda::testing::check_scanner(&text) {
+        panic!("the scanner and serde differ: {difference}");
+    }
+}

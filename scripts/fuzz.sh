@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the renderer, the authorization path and the DynamoDB answer
 # reader with cargo-fuzz (libFuzzer), on stable Rust:
-#   scripts/fuzz.sh [seconds=600] [target...]     targets: render_text render_item authorize read_wire
+#   scripts/fuzz.sh [seconds=600] [target...]     targets: render_text render_item authorize read_wire history
 # Each target runs for `seconds` (one process, no sanitizer, debug assertions on), from
 # its corpus under fuzz/corpus/ (kept between runs, git-ignored) and the committed
 # seeds and regression inputs. A crash is saved under fuzz/artifacts/<target>/ and
@@ -15,7 +15,7 @@ cd "$ROOT"
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(render_text render_item authorize read_wire)
+[ ${#targets[@]} -gt 0 ] || targets=(render_text render_item authorize read_wire history)
 
 export PATH="$TOOLS/cargo/bin:$PATH"
 if ! cargo fuzz --version >/dev/null 2>&1; then
@@ -36,7 +36,7 @@ for target in "${targets[@]}"; do
     [ -d "$dir" ] && inputs+=("$dir")
   done
   options=(-max_total_time="$seconds" -max_len=65536 -print_final_stats=1)
-  [ "$target" = render_text ] && options+=(-dict=fuzz/render.dict)
+  case "$target" in render_text | history) options+=(-dict=fuzz/render.dict) ;; esac
   log "fuzzing $target for ${seconds}s"
   cargo fuzz run "${flags[@]}" "$target" "${inputs[@]}" -- "${options[@]}" 2>&1 |
     tee "$TOOLS/fuzz-$target.log" | grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)|panicked|ERROR' || true

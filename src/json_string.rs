@@ -48,6 +48,26 @@ pub(crate) fn copy_plain(out: &mut Vec<u8>, text: &[u8], from: usize) -> usize {
     i
 }
 
+/// The index of the first special byte of `text` at or after `from` (`text.len()`
+/// when there is none): [`copy_plain`] without the copy, for text that is only read.
+#[inline(always)]
+pub(crate) fn skip_plain(text: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while let Some(chunk) = text.get(i..i + 16) {
+        if let Some(plain) = first_special_16(chunk.try_into().expect("sixteen bytes")) {
+            return i + plain;
+        }
+        i += 16;
+    }
+    while let Some(&b) = text.get(i) {
+        if is_special(b) {
+            return i;
+        }
+        i += 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +85,7 @@ mod tests {
             let expected = text[from..].iter().position(|&b| is_special(b)).map_or(text.len(), |p| from + p);
             prop_assert_eq!(stop, expected);
             prop_assert_eq!(&out[1..], &text[from..stop]);
+            prop_assert_eq!(skip_plain(&text, from), stop);
         }
 
         #[test]

@@ -43,7 +43,7 @@ pub mod testing {
         Authorizer, Credentials, authenticate, check_scopes, owner,
     };
     pub use crate::render::python::json_dumps;
-    pub use crate::render::render;
+    pub use crate::render::{check_scanner, render};
     pub use crate::store::{
         Item, client_config, decode, item_from_json, operation_timeout, read_get_item,
     };

@@ -17,7 +17,11 @@ where
 
 /// `[]` or `{}` (with any inner whitespace): what Python treats as an empty container.
 pub fn is_empty_container(raw: &RawValue) -> bool {
-    let text = raw.get();
+    empty_container(raw.get())
+}
+
+/// [`is_empty_container`] of a value's JSON text.
+pub fn empty_container(text: &str) -> bool {
     let bytes = text.as_bytes();
     matches!(
         (bytes.first(), bytes.last()),
@@ -27,11 +31,15 @@ pub fn is_empty_container(raw: &RawValue) -> bool {
 
 /// Python truthiness of a JSON value.
 pub fn is_truthy(raw: &RawValue) -> bool {
-    let text = raw.get();
+    truthy(raw.get())
+}
+
+/// [`is_truthy`] of a value's JSON text.
+pub fn truthy(text: &str) -> bool {
     match text.as_bytes().first() {
         Some(b'n') | Some(b'f') => false,
         Some(b'"') => text.len() > 2,
-        Some(b'[') | Some(b'{') => !is_empty_container(raw),
+        Some(b'[') | Some(b'{') => !empty_container(text),
         Some(b'-' | b'0'..=b'9') => text.parse::<f64>().map(|n| n != 0.0).unwrap_or(true),
         _ => true,
     }
@@ -62,27 +70,31 @@ impl Int {
     pub fn is_zero(&self) -> bool {
         matches!(self, Int::Signed(0) | Int::Unsigned(0))
     }
+
+    /// The integer a JSON value's text stands for, as pydantic's lax `int` reads it.
+    pub fn from_json(text: &str) -> Option<Int> {
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(Int::Signed(i));
+        }
+        if let Ok(u) = text.parse::<u64>() {
+            return Some(Int::Unsigned(u));
+        }
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(Int::Big(text.into()));
+        }
+        match text.parse::<f64>() {
+            Ok(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(Int::Signed(f as i64)),
+            _ => None,
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Int {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
         let raw = <&'de RawValue>::deserialize(deserializer)?;
-        let text = raw.get();
-        if let Ok(i) = text.parse::<i64>() {
-            return Ok(Int::Signed(i));
-        }
-        if let Ok(u) = text.parse::<u64>() {
-            return Ok(Int::Unsigned(u));
-        }
-        let digits = text.strip_prefix('-').unwrap_or(text);
-        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Ok(Int::Big(text.into()));
-        }
-        match text.parse::<f64>() {
-            Ok(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Ok(Int::Signed(f as i64)),
-            _ => Err(D::Error::custom("expected an integer")),
-        }
+        Int::from_json(raw.get()).ok_or_else(|| D::Error::custom("expected an integer"))
     }
 }
 

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::json::{Int, RawObject, is_empty_container};
+use super::json::{Int, RawObject, empty_container, is_empty_container};
 use crate::session::Contract;
 
 /// One stored message, and (after [`Message::normalize`]) its `to_dict()` form.
@@ -122,37 +122,42 @@ impl<'a> Message<'a> {
             self.metrics = None;
         }
     }
+}
 
-    /// `content` as a string for a session name: the text itself, or for multimodal
-    /// content its first text part (`Message.get_content_string`; without one, the parts
-    /// as `json.dumps`, ASCII-escaped by agno 2.1.10, not by 3.1.10). `None` when absent.
-    pub fn content_text(&self, contract: Contract) -> Option<Cow<'a, str>> {
-        let raw = self.content?;
-        match raw.get().as_bytes().first() {
-            Some(b'"') => serde_json::from_str::<Cow<'a, str>>(raw.get())
-                .ok()
-                .map(|c| Cow::Owned(c.into_owned())),
-            Some(b'[') => {
-                #[derive(Deserialize)]
-                struct Part<'p> {
-                    #[serde(borrow)]
-                    text: Option<Cow<'p, str>>,
-                }
-                let first = serde_json::from_str::<Vec<&RawValue>>(raw.get()).ok()?;
-                let text = first
-                    .first()
-                    .and_then(|p| serde_json::from_str::<Part>(p.get()).ok())
-                    .and_then(|p| p.text.map(|t| t.into_owned()));
-                // No text part: `json.dumps(content)`.
-                let text = match (text, contract) {
-                    (Some(text), _) => text,
-                    (None, Contract::V2_1) => super::python::json_dumps(raw).ok()?,
-                    (None, Contract::V3_1) => super::python::json_dumps_unicode(raw).ok()?,
-                };
-                Some(Cow::Owned(text))
+/// A stored `content` value (JSON text) as a string for a session name: the text
+/// itself, or for multimodal content its first text part (`Message.get_content_string`;
+/// without one, the parts as `json.dumps`, ASCII-escaped by agno 2.1.10, not by 3.1.10).
+/// `None` for other values.
+pub fn content_text(raw: &str, contract: Contract) -> Option<Cow<'_, str>> {
+    match raw.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<Cow<str>>(raw)
+            .ok()
+            .map(|c| Cow::Owned(c.into_owned())),
+        Some(b'[') => {
+            #[derive(Deserialize)]
+            struct Part<'p> {
+                #[serde(borrow)]
+                text: Option<Cow<'p, str>>,
             }
-            _ => None,
+            let first = serde_json::from_str::<Vec<&RawValue>>(raw).ok()?;
+            let text = first
+                .first()
+                .and_then(|p| serde_json::from_str::<Part>(p.get()).ok())
+                .and_then(|p| p.text.map(|t| t.into_owned()));
+            // No text part: `json.dumps(content)`.
+            let text = match (text, contract) {
+                (Some(text), _) => text,
+                (None, contract) => {
+                    let raw: &RawValue = serde_json::from_str(raw).ok()?;
+                    match contract {
+                        Contract::V2_1 => super::python::json_dumps(raw).ok()?,
+                        Contract::V3_1 => super::python::json_dumps_unicode(raw).ok()?,
+                    }
+                }
+            };
+            Some(Cow::Owned(text))
         }
+        _ => None,
     }
 }
 
@@ -177,8 +182,20 @@ impl<'de: 'a, 'a> Deserialize<'de> for Metrics<'a> {
     }
 }
 
+/// agno 3.x's filter of `MessageMetrics` values: no `None`, no integer 0 (`False`
+/// included), no empty dict. Agno never stores `None` metrics, so a `null` in a float
+/// field is a stored `NaN` (read as `null`), which the filter keeps and FastAPI writes
+/// as `null`.
+pub(super) fn v3_kept(key: &str, value: &str) -> bool {
+    match value {
+        "null" => matches!(key, "cost" | "duration" | "time_to_first_token"),
+        "0" | "-0" | "false" => false,
+        _ => !(value.starts_with('{') && empty_container(value)),
+    }
+}
+
 /// agno 3.1.10's `MessageMetrics` fields, in `asdict` order (`timer` dropped).
-const METRICS_V3_KEYS: [&str; 13] = [
+pub(super) const METRICS_V3_KEYS: [&str; 13] = [
     "input_tokens",
     "output_tokens",
     "total_tokens",
@@ -195,15 +212,8 @@ const METRICS_V3_KEYS: [&str; 13] = [
 ];
 
 impl Metrics<'_> {
-    /// agno 3.x's filter: no `None`, no integer 0 (`False` included), no empty dict.
-    /// Agno never stores `None` metrics, so a `null` in a float field is a stored `NaN`
-    /// (read as `null`), which the filter keeps and FastAPI writes as `null`.
     fn v3_kept(key: &str, value: &RawValue) -> bool {
-        match value.get() {
-            "null" => matches!(key, "cost" | "duration" | "time_to_first_token"),
-            "0" | "-0" | "false" => false,
-            _ => !(value.get().starts_with('{') && is_empty_container(value)),
-        }
+        v3_kept(key, value.get())
     }
 
     fn is_empty(&self) -> bool {
@@ -558,14 +568,20 @@ mod tests {
 
     #[test]
     fn content_text_for_names() {
-        let m: Message = serde_json::from_str(r#"{"role":"user","content":"caf\u00e9"}"#).unwrap();
-        assert_eq!(m.content_text(Contract::V2_1).unwrap(), "café");
-        let m: Message = serde_json::from_str(
-            r#"{"role":"user","content":[{"type":"text","text":"look"},{"type":"image"}]}"#,
-        )
-        .unwrap();
-        assert_eq!(m.content_text(Contract::V2_1).unwrap(), "look");
-        let m: Message = serde_json::from_str(r#"{"role":"user"}"#).unwrap();
-        assert!(m.content_text(Contract::V2_1).is_none());
+        assert_eq!(
+            content_text(r#""caf\u00e9""#, Contract::V2_1).unwrap(),
+            "café"
+        );
+        let parts = r#"[{"type":"text","text":"look"},{"type":"image"}]"#;
+        assert_eq!(content_text(parts, Contract::V2_1).unwrap(), "look");
+        assert_eq!(
+            content_text(r#"[{"type":"image","url":"é"}]"#, Contract::V2_1).unwrap(),
+            r#"[{"type": "image", "url": "\u00e9"}]"#
+        );
+        assert_eq!(
+            content_text(r#"[{"type":"image","url":"é"}]"#, Contract::V3_1).unwrap(),
+            r#"[{"type": "image", "url": "é"}]"#
+        );
+        assert!(content_text("7", Contract::V2_1).is_none());
     }
 }

@@ -4,8 +4,11 @@
 //! agno 3.1.10 (`v3`), as FastAPI serializes them.
 
 mod agent;
+mod history;
+pub use history::check_scanner;
 mod json;
 mod message;
+mod object;
 mod parts;
 pub mod python;
 mod team;
@@ -89,6 +92,22 @@ pub fn render(
     session_type: SessionType,
     contract: Contract,
 ) -> Result<Vec<u8>, RenderError> {
+    reading_as(contract, || {
+        match render_as(record, session_type, contract) {
+            // Python's `json.loads` keeps the last of repeated keys; serde's derived readers
+            // refuse them. Rare, so the documents are rewritten only then.
+            Err(RenderError::Json { source, .. })
+                if source.to_string().starts_with("duplicate field") =>
+            {
+                render_as(&without_duplicate_keys(record)?, session_type, contract)
+            }
+            other => other,
+        }
+    })
+}
+
+/// Runs `read` with stored messages read as `contract`'s.
+fn reading_as<T>(contract: Contract, read: impl FnOnce() -> T) -> T {
     struct Reading(Contract);
     impl Drop for Reading {
         fn drop(&mut self) {
@@ -96,16 +115,7 @@ pub fn render(
         }
     }
     let _restore = Reading(READING.with(|r| r.replace(contract)));
-    match render_as(record, session_type, contract) {
-        // Python's `json.loads` keeps the last of repeated keys; serde's derived readers
-        // refuse them. Rare, so the documents are rewritten only then.
-        Err(RenderError::Json { source, .. })
-            if source.to_string().starts_with("duplicate field") =>
-        {
-            render_as(&without_duplicate_keys(record)?, session_type, contract)
-        }
-        other => other,
-    }
+    read()
 }
 
 fn render_as(
@@ -147,13 +157,18 @@ fn without_duplicate_keys(record: &SessionRecord) -> Result<SessionRecord, Rende
     Ok(record)
 }
 
-/// Serializes a document; capacity from the stored size avoids regrowth for big sessions.
+/// An empty body for the record's document: capacity from the stored size avoids
+/// regrowth for big sessions.
+fn body_for(record: &SessionRecord) -> Vec<u8> {
+    Vec::with_capacity(record.runs.as_ref().map_or(0, |d| d.as_str().len()) + 1024)
+}
+
+/// Serializes a document.
 fn to_body<T: serde::Serialize>(
     document: &T,
     record: &SessionRecord,
 ) -> Result<Vec<u8>, RenderError> {
-    let hint = record.runs.as_ref().map_or(0, |d| d.as_str().len()) + 1024;
-    let mut body = Vec::with_capacity(hint);
+    let mut body = body_for(record);
     serde_json::to_writer(&mut body, document).map_err(|source| RenderError::Json {
         attribute: "document",
         source,

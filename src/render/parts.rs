@@ -205,16 +205,6 @@ pub struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// First user message's content: AgentOS's session name for a run.
-    pub fn first_user_text(&self) -> Cow<'a, str> {
-        self.messages
-            .iter()
-            .flatten()
-            .find(|m| m.role == "user")
-            .and_then(|m| m.content_text(Contract::V2_1))
-            .unwrap_or_default()
-    }
-
     /// `run.get("agent_id")` truthy, after Agno's round trip drops `None`.
     pub fn has_agent(&self) -> bool {
         self.agent_id.is_some_and(is_truthy)

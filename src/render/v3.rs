@@ -7,68 +7,15 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::json::{Int, RawObject, is_object, is_truthy};
-use super::message::Message;
-use super::parts::{Data, Run, Runs, Summary, datetime, empty_object, raw_object};
+use super::history::{History, Loaded, RunHead};
+use super::json::{RawObject, is_truthy, truthy};
+use super::message::content_text;
+use super::object::Object;
+use super::parts::{Data, Runs, Summary, datetime, empty_object, raw_object};
 use super::python::json_dumps_indented;
 use super::workflow::{derived_name, dump_error};
-use super::{RenderError, to_body};
+use super::{RenderError, body_for, to_body};
 use crate::session::{Contract, SessionRecord};
-
-#[derive(Serialize)]
-struct AgentSessionDetail<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_id: Option<&'a str>,
-    agent_session_id: &'a str,
-    session_id: &'a str,
-    session_name: Cow<'a, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    session_summary: Option<Summary<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    session_state: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    agent_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    total_tokens: Option<Int>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    agent_data: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metrics: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<Metadata<'a>>,
-    chat_history: Vec<Message<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    updated_at: Option<String>,
-}
-
-#[derive(Serialize)]
-struct TeamSessionDetail<'a> {
-    session_id: &'a str,
-    session_name: Cow<'a, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    team_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    session_summary: Option<Summary<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    session_state: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metrics: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    team_data: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<&'a RawValue>,
-    chat_history: Vec<Message<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    created_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    updated_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    total_tokens: Option<Int>,
-}
 
 #[derive(Serialize)]
 struct WorkflowSessionDetail<'a> {
@@ -94,59 +41,77 @@ struct WorkflowSessionDetail<'a> {
 /// `AgentSessionDetailSchema.from_session`.
 pub fn agent(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
     let data = Data::parse(record.session_data.as_ref())?;
-    let runs = session_runs(record)?;
+    let history = History::read(record.runs.as_ref(), Contract::V3_1, Loaded::AgentOrTeam)?;
     let agent_data = raw_object("agent_data", record.agent_data.as_ref())?;
     let metadata = raw_object("metadata", record.metadata.as_ref())?;
     let session_name = match &data.fields.session_name {
         Some(name) => name.clone(),
-        None => derived_name_of(runs.0.iter())?,
+        None => derived_name_of(history.heads.iter())?,
     };
     let (created_at, updated_at) = timestamps(record)?;
-    let document = AgentSessionDetail {
-        user_id: record.user_id.as_deref(),
-        agent_session_id: &record.session_id,
-        session_id: &record.session_id,
-        session_name,
-        session_summary: Summary::parse(record.summary.as_ref())?,
-        session_state: data.session_state(),
-        agent_id: record.agent_id.as_deref().filter(|id| !id.is_empty()),
-        total_tokens: data.total_tokens()?,
-        agent_data,
-        metrics: data.metrics(),
-        metadata: Metadata::of_agent(metadata, agent_data)?,
-        chat_history: runs.into_chat_history(Contract::V3_1),
-        created_at,
-        updated_at,
-    };
-    to_body(&document, record)
+    // Read in the order the fields are written, so the first bad attribute is named.
+    let session_summary = Summary::parse(record.summary.as_ref())?;
+    let total_tokens = data.total_tokens()?;
+    let metadata = Metadata::of_agent(metadata, agent_data)?;
+
+    let mut body = body_for(record);
+    let mut document = Object::open(&mut body);
+    document.some("user_id", &record.user_id)?;
+    document.field("agent_session_id", &record.session_id)?;
+    document.field("session_id", &record.session_id)?;
+    document.field("session_name", &session_name)?;
+    document.some("session_summary", &session_summary)?;
+    document.some("session_state", &data.session_state())?;
+    document.some(
+        "agent_id",
+        &record.agent_id.as_deref().filter(|id| !id.is_empty()),
+    )?;
+    document.some("total_tokens", &total_tokens)?;
+    document.some("agent_data", &agent_data)?;
+    document.some("metrics", &data.metrics())?;
+    document.some("metadata", &metadata)?;
+    document.key("chat_history");
+    history.write(document.out)?;
+    document.some("created_at", &created_at)?;
+    document.some("updated_at", &updated_at)?;
+    document.close();
+    Ok(body)
 }
 
 /// `TeamSessionDetailSchema.from_session`.
 pub fn team(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
     let data = Data::parse(record.session_data.as_ref())?;
-    let runs = session_runs(record)?;
+    let history = History::read(record.runs.as_ref(), Contract::V3_1, Loaded::AgentOrTeam)?;
     let session_name = match &data.fields.session_name {
         Some(name) => name.clone(),
         // Team runs only: those without an agent id.
-        None => derived_name_of(runs.0.iter().filter(|run| !run.has_agent()))?,
+        None => derived_name_of(history.heads.iter().filter(|run| !run.has_agent))?,
     };
     let (created_at, updated_at) = timestamps(record)?;
-    let document = TeamSessionDetail {
-        session_id: &record.session_id,
-        session_name,
-        user_id: record.user_id.as_deref(),
-        team_id: record.team_id.as_deref(),
-        session_summary: Summary::parse(record.summary.as_ref())?,
-        session_state: data.session_state(),
-        metrics: data.metrics(),
-        team_data: raw_object("team_data", record.team_data.as_ref())?,
-        metadata: raw_object("metadata", record.metadata.as_ref())?,
-        chat_history: runs.into_chat_history(Contract::V3_1),
-        created_at,
-        updated_at,
-        total_tokens: data.total_tokens()?,
-    };
-    to_body(&document, record)
+    // Read in the order the fields are written, so the first bad attribute is named.
+    let session_summary = Summary::parse(record.summary.as_ref())?;
+    let team_data = raw_object("team_data", record.team_data.as_ref())?;
+    let metadata = raw_object("metadata", record.metadata.as_ref())?;
+    let total_tokens = data.total_tokens()?;
+
+    let mut body = body_for(record);
+    let mut document = Object::open(&mut body);
+    document.field("session_id", &record.session_id)?;
+    document.field("session_name", &session_name)?;
+    document.some("user_id", &record.user_id)?;
+    document.some("team_id", &record.team_id)?;
+    document.some("session_summary", &session_summary)?;
+    document.some("session_state", &data.session_state())?;
+    document.some("metrics", &data.metrics())?;
+    document.some("team_data", &team_data)?;
+    document.some("metadata", &metadata)?;
+    document.key("chat_history");
+    history.write(document.out)?;
+    document.some("created_at", &created_at)?;
+    document.some("updated_at", &updated_at)?;
+    document.some("total_tokens", &total_tokens)?;
+    document.close();
+    Ok(body)
 }
 
 /// `WorkflowSessionDetailSchema.from_session`.
@@ -182,15 +147,6 @@ pub fn workflow(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
     to_body(&document, record)
 }
 
-/// Agent and team sessions load the runs that name an agent (`RunOutput`) or a team
-/// (`TeamRunOutput`), and only when the first stored run is an object.
-fn session_runs(record: &SessionRecord) -> Result<Runs<'_>, RenderError> {
-    let mut runs = Runs::parse_if_first_is_object(record.runs.as_ref())?;
-    runs.0
-        .retain(|run| run.agent_id.is_some() || run.team_id.is_some());
-    Ok(runs)
-}
-
 /// `created_at` as a UTC datetime when truthy; `updated_at` likewise, else `created_at`.
 fn timestamps(record: &SessionRecord) -> Result<(Option<String>, Option<String>), RenderError> {
     let created_at = datetime("created_at", record.created_at)?;
@@ -205,23 +161,23 @@ fn timestamps(record: &SessionRecord) -> Result<(Option<String>, Option<String>)
 /// user message with content, else the run's input (`RunInput.to_dict()` as
 /// `json.dumps(…, indent=2)`), run by run; else "".
 fn derived_name_of<'a, 'r>(
-    runs: impl Iterator<Item = &'r Run<'a>>,
+    runs: impl Iterator<Item = &'r RunHead<'a>>,
 ) -> Result<Cow<'a, str>, RenderError>
 where
     'a: 'r,
 {
     for run in runs {
         let user_text = run
-            .messages
-            .iter()
-            .flatten()
-            .filter(|m| m.role == "user")
-            .find(|m| m.content.is_some_and(is_truthy))
-            .and_then(|m| m.content_text(Contract::V3_1));
+            .truthy_user_content
+            .and_then(|content| content_text(content, Contract::V3_1));
         if let Some(text) = user_text {
             return Ok(text);
         }
-        if let Some(input) = run.input.filter(|i| is_object(i) && is_truthy(i)) {
+        if let Some(input) = run.input.filter(|i| i.starts_with('{') && truthy(i)) {
+            let input = serde_json::from_str(input).map_err(|source| RenderError::Json {
+                attribute: "runs",
+                source,
+            })?;
             return run_input_text(input).map(Cow::Owned);
         }
     }

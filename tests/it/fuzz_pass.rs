@@ -330,3 +330,59 @@ fn mutated_dynamodb_answers_read_as_serde_json_reads_them() {
         harness::read_wire,
     );
 }
+
+/// Stored runs: the seed texts, then mutated ones, read by the chat history scanner and
+/// by the serde path (`harness::history` panics where they differ).
+#[test]
+fn mutated_runs_read_by_the_scanner_as_serde_reads_them() {
+    let seeds = replay("history", harness::history);
+    mutation_pass(
+        "history",
+        &seeds,
+        |rng, data| {
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(data.len() + 1);
+                match rng.below(5) {
+                    0 => {
+                        let end = (at + rng.below(16)).min(data.len());
+                        data.drain(at..end);
+                    }
+                    1 if at < data.len() => data[at] ^= 1 << rng.below(8),
+                    2 => {
+                        let token: [&[u8]; 16] = [
+                            &b"\\u00e9"[..],
+                            b"\\ud800",
+                            b"\\\"",
+                            b"\"role\": \"user\", ",
+                            b"\"from_history\": true, ",
+                            b"\"metrics\": {\"input_tokens\": 1.5}, ",
+                            b"\"created_at\": 7.0, ",
+                            b"\"images\": [], ",
+                            b"\"parent_run_id\": \"p\", ",
+                            b"\"team_id\": null, ",
+                            b"\"content\": [], ",
+                            b"[",
+                            b"]",
+                            b"{",
+                            b"}",
+                            b"NaN",
+                        ];
+                        let token = token[rng.below(token.len())];
+                        data.splice(at..at, token.iter().copied());
+                    }
+                    3 if at < data.len() => {
+                        let bytes = b"{}[]\",:0-.eE+\\ ntfu";
+                        data[at] = bytes[rng.below(bytes.len())];
+                    }
+                    _ => {
+                        let end = (at + rng.below(64)).min(data.len());
+                        let copy = data[at..end].to_vec();
+                        let to = rng.below(data.len() + 1);
+                        data.splice(to..to, copy);
+                    }
+                }
+            }
+        },
+        harness::history,
+    );
+}

@@ -38,9 +38,13 @@ for target in "${targets[@]}"; do
   options=(-max_total_time="$seconds" -max_len=65536 -print_final_stats=1)
   case "$target" in render_text | history) options+=(-dict=fuzz/render.dict) ;; esac
   log "fuzzing $target for ${seconds}s"
+  # Not `|| true`: under pipefail it would run when the fuzzer fails, and PIPESTATUS
+  # would then be its status (0), hiding a crash.
+  set +e
   cargo fuzz run "${flags[@]}" "$target" "${inputs[@]}" -- "${options[@]}" 2>&1 |
-    tee "$TOOLS/fuzz-$target.log" | grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)|panicked|ERROR' || true
+    tee "$TOOLS/fuzz-$target.log" | grep -E '^(Done|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)|panicked|ERROR'
   status="${PIPESTATUS[0]}"
+  set -e
   if [ "$status" -ne 0 ]; then
     echo "cargo fuzz run $target failed ($status); see $TOOLS/fuzz-$target.log and fuzz/artifacts/$target/" >&2
     exit "$status"

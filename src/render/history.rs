@@ -186,9 +186,47 @@ type Got<T> = Option<T>;
 /// serde_json refuses nesting deeper than 127 levels; deep text goes serde's way.
 const MAX_DEPTH: u32 = 100;
 
+/// A list of field names, and a table to find a key among them with one comparison: a
+/// hash of the key's length and first, middle and last bytes, collision-free for each
+/// list (checked when compiled; a new name that collides needs other multipliers).
+struct Names<const N: usize> {
+    names: [&'static str; N],
+    slots: [u8; 128],
+}
+
+const fn slot(key: &[u8]) -> usize {
+    if key.is_empty() {
+        return 0;
+    }
+    (key.len()
+        + key[0] as usize * 7
+        + key[key.len() / 2] as usize
+        + key[key.len() - 1] as usize * 10)
+        & 127
+}
+
+impl<const N: usize> Names<N> {
+    const fn new(names: [&'static str; N]) -> Self {
+        let mut slots = [u8::MAX; 128];
+        let mut i = 0;
+        while i < N {
+            let at = slot(names[i].as_bytes());
+            assert!(slots[at] == u8::MAX, "two names share a slot");
+            slots[at] = i as u8;
+            i += 1;
+        }
+        Names { names, slots }
+    }
+
+    fn index(&self, key: &str) -> Option<usize> {
+        let i = usize::from(self.slots[slot(key.as_bytes())]);
+        (self.names.get(i) == Some(&key)).then_some(i)
+    }
+}
+
 /// The fields of a stored message, in `Message.to_dict()`'s order: all of them, since
 /// serde refuses any of them repeated.
-const FIELDS: [&str; 25] = [
+const FIELDS: Names<25> = Names::new([
     "id",
     "content",
     "reasoning_content",
@@ -214,7 +252,7 @@ const FIELDS: [&str; 25] = [
     "references",
     "metrics",
     "created_at",
-];
+]);
 const CONTENT: usize = 1;
 const FROM_HISTORY: usize = 3;
 const COMPRESSED_CONTENT: usize = 4;
@@ -229,7 +267,7 @@ const METRICS: usize = 23;
 const CREATED_AT: usize = 24;
 
 /// The fields of a stored run that `Run` reads (serde refuses them repeated).
-const RUN_FIELDS: [&str; 8] = [
+const RUN_FIELDS: Names<8> = Names::new([
     "agent_id",
     "team_id",
     "messages",
@@ -238,11 +276,11 @@ const RUN_FIELDS: [&str; 8] = [
     "agent_name",
     "team_name",
     "metrics",
-];
+]);
 
 /// agno 2.1.10's `Metrics` fields in `to_dict()` order: nine integers, two floats, two
 /// dicts.
-const METRICS_V2_KEYS: [&str; 13] = [
+const METRICS_V2: Names<13> = Names::new([
     "input_tokens",
     "output_tokens",
     "total_tokens",
@@ -256,7 +294,10 @@ const METRICS_V2_KEYS: [&str; 13] = [
     "duration",
     "provider_metrics",
     "additional_metrics",
-];
+]);
+
+/// agno 3.1.10's `MessageMetrics` fields.
+const METRICS_V3: Names<13> = Names::new(METRICS_V3_KEYS);
 
 fn scan(text: &str, contract: Contract, loaded: Loaded) -> Got<History<'_>> {
     let mut scanner = Scanner {
@@ -302,18 +343,25 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
+    #[inline(always)]
     fn ws(&mut self) {
+        // `json.dumps` puts one space after `,` and `:`; other writers none or more.
+        if self.bytes.get(self.at) == Some(&b' ') {
+            self.at += 1;
+        }
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.bytes.get(self.at) {
             self.at += 1;
         }
     }
 
     /// The next byte after whitespace.
+    #[inline(always)]
     fn peek(&mut self) -> Got<u8> {
         self.ws();
         self.bytes.get(self.at).copied()
     }
 
+    #[inline(always)]
     fn eat(&mut self, byte: u8) -> bool {
         let found = self.peek() == Some(byte);
         self.at += usize::from(found);
@@ -354,6 +402,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string at `self.at`, quotes included, and whether it has an escape.
+    #[inline(always)]
     fn string(&mut self) -> Got<(&'a str, bool)> {
         let start = self.at;
         let mut i = start + 1;
@@ -387,6 +436,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// An object key without escapes (as serde matches field names), and its colon.
+    #[inline]
     fn key(&mut self) -> Got<&'a str> {
         if self.peek()? != b'"' {
             return None;
@@ -447,21 +497,13 @@ impl<'a> Scanner<'a> {
         Some(&self.text[start..self.at])
     }
 
-    /// The stored list of runs. A first element that is not an object (which makes
-    /// Agno load no runs at all) goes serde's way.
+    /// The stored list of runs. Elements that are not objects go serde's way: Agno
+    /// skips them, or loads no runs at all when the first is one, and serde reads them
+    /// as values (numbers as `f64`, strings with their escapes checked).
     fn runs(&mut self) -> Got<()> {
-        let mut first = true;
-        self.items(b']', |s| {
-            if s.peek()? == b'{' {
-                s.run()?;
-            } else if first {
-                return None;
-            } else {
-                // Agno skips elements that are not runs.
-                s.value()?;
-            }
-            first = false;
-            Some(())
+        self.items(b']', |s| match s.peek()? {
+            b'{' => s.run(),
+            _ => None,
         })
     }
 
@@ -472,7 +514,7 @@ impl<'a> Scanner<'a> {
         let (mut agent_or_team, mut member) = (false, false);
         self.items(b'}', |s| {
             let key = s.key()?;
-            if let Some(field) = RUN_FIELDS.iter().position(|f| *f == key) {
+            if let Some(field) = RUN_FIELDS.index(key) {
                 if seen & 1 << field != 0 {
                     return None;
                 }
@@ -521,7 +563,7 @@ impl<'a> Scanner<'a> {
         self.items(b'}', |s| {
             let key = s.key()?;
             let value = s.value()?;
-            if let Some(field) = FIELDS.iter().position(|f| *f == key)
+            if let Some(field) = FIELDS.index(key)
                 && values[field].replace(value).is_some()
             {
                 return None;
@@ -557,7 +599,10 @@ impl<'a> Scanner<'a> {
         let metrics = self.write_metrics(values[METRICS])?;
         let created_at = match values[CREATED_AT] {
             None | Some("null") => None,
-            Some(text) => Some(Int::from_json(text)?),
+            Some(text) => match integer_text(text) {
+                Some(text) => Some(CreatedAt::Text(text)),
+                None => Some(CreatedAt::Int(Int::from_json(text)?)),
+            },
         };
         let v3 = self.contract == Contract::V3_1;
         if from_history || (v3 && matches!(role, "\"system\"" | "\"tool\"")) {
@@ -596,9 +641,13 @@ impl<'a> Scanner<'a> {
             object.key("metrics");
             object.out.extend_from_slice(&self.metrics);
         }
-        if let Some(created_at) = created_at {
-            object.key("created_at");
-            serde_json::to_writer(&mut *object.out, &created_at).ok()?;
+        match created_at {
+            Some(CreatedAt::Text(text)) => object.put("created_at", text),
+            Some(CreatedAt::Int(int)) => {
+                object.key("created_at");
+                serde_json::to_writer(&mut *object.out, &int).ok()?;
+            }
+            None => {}
         }
         object.close();
         Some(())
@@ -626,36 +675,40 @@ impl<'a> Scanner<'a> {
             metrics: Vec::new(),
             heads: Vec::new(),
         };
-        let mut entries: [(&str, &str); 24] = [("", ""); 24];
-        let mut count = 0;
+        // Each field's value: the last one (agno 3.x's dict), or none when repeated
+        // (agno 2.1.10's, which serde refuses).
+        let names = match self.contract {
+            Contract::V2_1 => &METRICS_V2,
+            Contract::V3_1 => &METRICS_V3,
+        };
+        let mut values = [None; 13];
+        let mut repeated = false;
         scanner.items(b'}', |s| {
-            let entry = (s.key()?, s.value()?);
-            *entries.get_mut(count)? = entry;
-            count += 1;
+            let (key, value) = (s.key()?, s.value()?);
+            if let Some(field) = names.index(key) {
+                repeated |= values[field].replace(value).is_some();
+            }
             Some(())
         })?;
-        let entries = &entries[..count];
         let mut object = Object::open(&mut self.metrics);
         match self.contract {
+            Contract::V2_1 if repeated => return None,
             Contract::V2_1 => {
-                let mut values = [None; 13];
-                for (key, value) in entries {
-                    if let Some(field) = METRICS_V2_KEYS.iter().position(|k| k == key)
-                        && values[field].replace(*value).is_some()
-                    {
-                        return None;
-                    }
-                }
-                for (field, (key, value)) in METRICS_V2_KEYS.iter().zip(values).enumerate() {
+                for (field, (key, value)) in names.names.iter().zip(values).enumerate() {
                     let Some(value) = value else { continue };
                     match field {
-                        0..9 => {
-                            let int = Int::from_json(value)?;
-                            if !int.is_zero() {
-                                object.key(key);
-                                serde_json::to_writer(&mut *object.out, &int).ok()?;
+                        0..9 => match integer_text(value) {
+                            Some("0") => {}
+                            Some(text) => object.put(key, text),
+                            None => {
+                                let int = Int::from_json(value)?;
+                                if !int.is_zero() {
+                                    object.key(key);
+                                    serde_json::to_writer(&mut *object.out, &int).ok()?;
+                                }
                             }
-                        }
+                        },
+                        9 | 10 if float_as_written(value) => object.put(key, value),
                         9 | 10 => {
                             let float: Option<f64> = serde_json::from_str(value).ok()?;
                             if float != Some(0.0) {
@@ -672,9 +725,8 @@ impl<'a> Scanner<'a> {
                 }
             }
             Contract::V3_1 => {
-                for key in METRICS_V3_KEYS {
-                    let last = entries.iter().rev().find(|(k, _)| *k == key);
-                    if let Some((_, value)) = last.filter(|(_, v)| v3_kept(key, v)) {
+                for (key, value) in names.names.iter().zip(values) {
+                    if let Some(value) = value.filter(|v| v3_kept(key, v)) {
                         object.put(key, value);
                     }
                 }
@@ -686,10 +738,54 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The text serde_json writes for an `int` stored as this JSON integer literal: the
+/// literal itself (JSON has no leading zeros), `0` for `-0`. `None` for other numbers.
+fn integer_text(text: &str) -> Option<&str> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(if digits == "0" { "0" } else { text })
+}
+
+/// Whether serde_json writes the `f64` this JSON number reads as with the same text,
+/// so that it can be copied: a decimal fraction not ending in 0, without exponent, of at
+/// most 15 significant digits (so no other text as short reads as the same `f64`, and
+/// ryu's shortest form has these digits; serde_json reads it exactly, one division by
+/// a power of ten) and at most four zeros after the point before them (ryu writes
+/// smaller numbers with an exponent).
+fn float_as_written(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let Some((int, fraction)) = unsigned.split_once('.') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(fraction) || fraction.ends_with('0') {
+        return false;
+    }
+    let significant = if int == "0" {
+        let zeros = fraction.len() - fraction.trim_start_matches('0').len();
+        if zeros > 4 {
+            return false;
+        }
+        fraction.len() - zeros
+    } else {
+        int.len() + fraction.len()
+    };
+    significant <= 15
+}
+
+/// A message's `created_at`, as it is written.
+enum CreatedAt<'a> {
+    /// An integer literal, written as serde_json writes its value.
+    Text(&'a str),
+    Int(Int),
+}
+
 /// A message field `to_dict()` keeps unless it is `None` or an empty list or dict.
 fn kept(object: &mut Object, field: usize, value: Option<&str>) {
     if let Some(value) = value.filter(|v| *v != "null" && !empty_container(v)) {
-        object.put(FIELDS[field], value);
+        object.put(FIELDS.names[field], value);
     }
 }
 
@@ -718,7 +814,6 @@ mod tests {
              "compressed_content": "4", "checkpoint_status": "done", "created_at": 7.0},
             {"role": "user", "content": "old", "from_history": true, "metrics": {"cost": 0}}
           ], "metrics": {"steps": 1}},
-          7,
           {"team_id": null, "parent_run_id": "r1", "messages": [{"role": "user", "content": ""},
             {"role": "user", "content": "member"}]},
           {"messages": null},
@@ -739,6 +834,9 @@ mod tests {
             "",
             "{}",
             "[1, {}]",
+            "[{}, 7]",
+            "[{}, 1e400]",
+            r#"[{}, "\ud800"]"#,
             r#"[{"messages": [{"role": "user"}]},]"#,
             r#"[{"messages": [{"content": "no role"}]}]"#,
             r#"[{"messages": [{"role": "user", "role": "user"}]}]"#,
@@ -921,7 +1019,60 @@ mod tests {
         assert!(scanned * 4 > cases, "{scanned} of {cases} scanned");
     }
 
+    #[test]
+    fn names_are_found_by_their_slots() {
+        for (i, name) in FIELDS.names.iter().enumerate() {
+            assert_eq!(FIELDS.index(name), Some(i));
+        }
+        for (i, name) in METRICS_V3.names.iter().enumerate() {
+            assert_eq!(METRICS_V3.index(name), Some(i));
+        }
+        for other in ["", "i", "roles", "rolf", "created", "metrics ", "Metrics"] {
+            assert_eq!(FIELDS.index(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn numbers_copied_as_written_are_plain_short_decimals() {
+        for copied in ["0.042", "-3.25", "0.00001", "12345678901234.5", "4.567"] {
+            assert!(float_as_written(copied), "{copied}");
+        }
+        for rewritten in [
+            "1.10",
+            "0.000001",
+            "1e2",
+            "5",
+            "0.1234567890123456",
+            "-0.0",
+            "1.5E3",
+        ] {
+            assert!(!float_as_written(rewritten), "{rewritten}");
+        }
+        assert_eq!(integer_text("-0"), Some("0"));
+        assert_eq!(integer_text("7.0"), None);
+    }
+
     proptest! {
+        #[test]
+        fn numbers_copied_as_written_are_what_serde_json_writes(
+            sign in prop::sample::select(vec!["", "-"]),
+            int in "(0|[1-9][0-9]{0,16})",
+            fraction in "[0-9]{1,19}",
+            exponent in prop::option::of(-30i32..30),
+        ) {
+            let mut text = format!("{sign}{int}.{fraction}");
+            if let Some(e) = exponent {
+                text.push_str(&format!("e{e}"));
+            }
+            let float: f64 = serde_json::from_str(&text).unwrap();
+            if float_as_written(&text) {
+                prop_assert_eq!(serde_json::to_string(&float).unwrap(), text);
+            }
+            let integer = format!("{sign}{int}");
+            let int = Int::from_json(&integer).unwrap();
+            prop_assert_eq!(integer_text(&integer).unwrap(), serde_json::to_string(&int).unwrap());
+        }
+
         #[test]
         fn scanned_runs_read_as_serde_reads_them(runs in prop::collection::vec(run(), 0..4)) {
             let text = format!("[{}]", runs.join(", "));

@@ -292,46 +292,26 @@ fn mutated_dynamodb_answers_read_as_serde_json_reads_them() {
         "read_wire",
         &seeds,
         |rng, data| {
-            for _ in 0..1 + rng.below(4) {
-                let at = rng.below(data.len() + 1);
-                match rng.below(5) {
-                    0 => {
-                        let end = (at + rng.below(16)).min(data.len());
-                        data.drain(at..end);
-                    }
-                    1 if at < data.len() => data[at] ^= 1 << rng.below(8),
-                    2 => {
-                        let token: [&[u8]; 14] = [
-                            &b"\\u"[..],
-                            b"\\ud800",
-                            b"\\udc00",
-                            b"\\\\",
-                            b"\\\"",
-                            b"{\"S\":\"\"}",
-                            b"{\"M\":{}}",
-                            b"[",
-                            b"]",
-                            b"{",
-                            b"}",
-                            b"\xc3",
-                            b"\xff",
-                            b"\"Item\":",
-                        ];
-                        let token = token[rng.below(token.len())];
-                        data.splice(at..at, token.iter().copied());
-                    }
-                    3 if at < data.len() => {
-                        let bytes = b"{}[]\",:0-.eE+\\ ntfu";
-                        data[at] = bytes[rng.below(bytes.len())];
-                    }
-                    _ => {
-                        let end = (at + rng.below(64)).min(data.len());
-                        let copy = data[at..end].to_vec();
-                        let to = rng.below(data.len() + 1);
-                        data.splice(to..to, copy);
-                    }
-                }
-            }
+            mutate_json(
+                rng,
+                data,
+                &[
+                    b"\\u",
+                    b"\\ud800",
+                    b"\\udc00",
+                    b"\\\\",
+                    b"\\\"",
+                    b"{\"S\":\"\"}",
+                    b"{\"M\":{}}",
+                    b"[",
+                    b"]",
+                    b"{",
+                    b"}",
+                    b"\xc3",
+                    b"\xff",
+                    b"\"Item\":",
+                ],
+            )
         },
         harness::read_wire,
     );
@@ -346,49 +326,58 @@ fn mutated_runs_read_by_the_scanner_as_serde_reads_them() {
         "history",
         &seeds,
         |rng, data| {
-            for _ in 0..1 + rng.below(4) {
-                let at = rng.below(data.len() + 1);
-                match rng.below(5) {
-                    0 => {
-                        let end = (at + rng.below(16)).min(data.len());
-                        data.drain(at..end);
-                    }
-                    1 if at < data.len() => data[at] ^= 1 << rng.below(8),
-                    2 => {
-                        let token: [&[u8]; 16] = [
-                            &b"\\u00e9"[..],
-                            b"\\ud800",
-                            b"\\\"",
-                            b"\"role\": \"user\", ",
-                            b"\"from_history\": true, ",
-                            b"\"metrics\": {\"input_tokens\": 1.5}, ",
-                            b"\"created_at\": 7.0, ",
-                            b"\"images\": [], ",
-                            b"\"parent_run_id\": \"p\", ",
-                            b"\"team_id\": null, ",
-                            b"\"content\": [], ",
-                            b"[",
-                            b"]",
-                            b"{",
-                            b"}",
-                            b"NaN",
-                        ];
-                        let token = token[rng.below(token.len())];
-                        data.splice(at..at, token.iter().copied());
-                    }
-                    3 if at < data.len() => {
-                        let bytes = b"{}[]\",:0-.eE+\\ ntfu";
-                        data[at] = bytes[rng.below(bytes.len())];
-                    }
-                    _ => {
-                        let end = (at + rng.below(64)).min(data.len());
-                        let copy = data[at..end].to_vec();
-                        let to = rng.below(data.len() + 1);
-                        data.splice(to..to, copy);
-                    }
-                }
-            }
+            mutate_json(
+                rng,
+                data,
+                &[
+                    b"\\u00e9",
+                    b"\\ud800",
+                    b"\\\"",
+                    b"\"role\": \"user\", ",
+                    b"\"from_history\": true, ",
+                    b"\"metrics\": {\"input_tokens\": 1.5}, ",
+                    b"\"created_at\": 7.0, ",
+                    b"\"images\": [], ",
+                    b"\"parent_run_id\": \"p\", ",
+                    b"\"team_id\": null, ",
+                    b"\"content\": [], ",
+                    b"[",
+                    b"]",
+                    b"{",
+                    b"}",
+                    b"NaN",
+                ],
+            )
         },
         harness::history,
     );
+}
+
+/// One to four edits of JSON text: bytes dropped, a bit flipped, one of `tokens` or a
+/// JSON byte put in, a piece copied elsewhere.
+fn mutate_json(rng: &mut Rng, data: &mut Vec<u8>, tokens: &[&[u8]]) {
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(data.len() + 1);
+        match rng.below(5) {
+            0 => {
+                let end = (at + rng.below(16)).min(data.len());
+                data.drain(at..end);
+            }
+            1 if at < data.len() => data[at] ^= 1 << rng.below(8),
+            2 => {
+                let token = tokens[rng.below(tokens.len())];
+                data.splice(at..at, token.iter().copied());
+            }
+            3 if at < data.len() => {
+                let bytes = b"{}[]\",:0-.eE+\\ ntfu";
+                data[at] = bytes[rng.below(bytes.len())];
+            }
+            _ => {
+                let end = (at + rng.below(64)).min(data.len());
+                let copy = data[at..end].to_vec();
+                let to = rng.below(data.len() + 1);
+                data.splice(to..to, copy);
+            }
+        }
+    }
 }

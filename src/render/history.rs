@@ -5,7 +5,8 @@
 //! twice a plain parse of the text (callgrind, a 350 KB session: 5.8 M instructions
 //! against serde_json's 3.2 M for validating alone). The scanner here walks the text
 //! once, checking it as serde_json checks it, and copies each kept message's values as
-//! they are stored, in `Message.to_dict()`'s order. It takes the shapes Agno stores; on
+//! they are stored, in `Message.to_dict()`'s order (3.7 M for that session, output
+//! included). It takes the shapes Agno stores; on
 //! anything else (media, references, keys with escapes, repeated fields, deep nesting,
 //! malformed text) it gives up, and the serde path renders the runs (and names the
 //! error) as it always has. The two are compared on every golden session and by a fuzz

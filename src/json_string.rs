@@ -68,6 +68,143 @@ pub(crate) fn skip_plain(text: &[u8], from: usize) -> usize {
     i
 }
 
+/// Where a JSON string is not what JSON allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Invalid {
+    pub problem: &'static str,
+    pub at: usize,
+}
+
+fn invalid<T>(problem: &'static str, at: usize) -> Result<T, Invalid> {
+    Err(Invalid { problem, at })
+}
+
+/// Appends the unescaped contents of the JSON string whose contents start at `from`
+/// (after its opening quote) to `out`, and answers the index after its closing quote.
+/// Not `strict`, as `serde_json` passes over an ignored value: `\uXXXX` is not checked
+/// for surrogates (and appends nothing).
+pub(crate) fn unescape_into(
+    bytes: &[u8],
+    from: usize,
+    out: &mut Vec<u8>,
+    strict: bool,
+) -> Result<usize, Invalid> {
+    let mut i = from;
+    loop {
+        // A long string (a session's runs) gets room for the rest of the text, which
+        // holds the rest of it, instead of being copied at every doubling.
+        if out.capacity() - out.len() < 8 && out.len() >= 4096 {
+            out.reserve(bytes.len() - i);
+        }
+        i = copy_plain(out, bytes, i);
+        // The escapes of JSON text inside a JSON string, which are most of them.
+        if let Some(&[b'\\', b @ (b'"' | b'\\')]) = bytes.get(i..i + 2) {
+            out.push(b);
+            i += 2;
+            continue;
+        }
+        match bytes.get(i) {
+            Some(b'"') => return Ok(i + 1),
+            Some(b'\\') => {
+                let simple = match bytes.get(i + 1) {
+                    Some(b'/') => b'/',
+                    Some(b'b') => 0x08,
+                    Some(b'f') => 0x0c,
+                    Some(b'n') => b'\n',
+                    Some(b'r') => b'\r',
+                    Some(b't') => b'\t',
+                    Some(b'u') if !strict => {
+                        hex4(bytes, i + 2)?;
+                        i += 6;
+                        continue;
+                    }
+                    Some(b'u') => {
+                        let (c, next) = unicode(bytes, i + 2)?;
+                        out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                        i = next;
+                        continue;
+                    }
+                    _ => return invalid("invalid escape", i + 1),
+                };
+                out.push(simple);
+                i += 2;
+            }
+            Some(_) => return invalid("control character in a string", i),
+            None => return invalid("unterminated string", i),
+        }
+    }
+}
+
+/// [`unescape_into`] (strict) without the output: checks the JSON string whose contents
+/// start at `from`, and answers the index after its closing quote.
+pub(crate) fn check(bytes: &[u8], from: usize) -> Result<usize, Invalid> {
+    let mut i = from;
+    loop {
+        i = skip_plain(bytes, i);
+        match bytes.get(i) {
+            Some(b'"') => return Ok(i + 1),
+            Some(b'\\') => match bytes.get(i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u') => i = unicode(bytes, i + 2)?.1,
+                _ => return invalid("invalid escape", i + 1),
+            },
+            Some(_) => return invalid("control character in a string", i),
+            None => return invalid("unterminated string", i),
+        }
+    }
+}
+
+/// The contents of a JSON string, checked already (by [`check`]), unescaped.
+pub(crate) fn unescape_checked(contents: &str) -> String {
+    let mut quoted = Vec::with_capacity(contents.len() + 1);
+    quoted.extend_from_slice(contents.as_bytes());
+    quoted.push(b'"');
+    let mut out = Vec::with_capacity(contents.len());
+    // Checked text unescapes whole into UTF-8; anything else keeps what was read.
+    let _ = unescape_into(&quoted, 0, &mut out, true);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// `\uXXXX` (a surrogate pair: `\uD8XX\uDCXX`), from the hex digits at `i`: the
+/// character and the index after it.
+fn unicode(bytes: &[u8], i: usize) -> Result<(char, usize), Invalid> {
+    let first = hex4(bytes, i)?;
+    let (code, next) = match first {
+        0xD800..=0xDBFF => {
+            if bytes.get(i + 4..i + 6) != Some(b"\\u") {
+                return invalid("lone leading surrogate", i + 4);
+            }
+            let second = hex4(bytes, i + 6)?;
+            if !(0xDC00..=0xDFFF).contains(&second) {
+                return invalid("lone leading surrogate", i + 10);
+            }
+            let code = 0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(second) - 0xDC00);
+            (code, i + 10)
+        }
+        0xDC00..=0xDFFF => return invalid("lone trailing surrogate", i + 4),
+        _ => (u32::from(first), i + 4),
+    };
+    Ok((char::from_u32(code).expect("not a surrogate"), next))
+}
+
+fn hex4(bytes: &[u8], i: usize) -> Result<u16, Invalid> {
+    let digits = bytes.get(i..i + 4).unwrap_or_default();
+    let mut value = 0u16;
+    for (n, &d) in digits.iter().enumerate() {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return invalid("invalid escape", i + n),
+        };
+        value = value << 4 | u16::from(v);
+    }
+    if digits.len() < 4 {
+        return invalid("unterminated string", bytes.len());
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +223,23 @@ mod tests {
             prop_assert_eq!(stop, expected);
             prop_assert_eq!(&out[1..], &text[from..stop]);
             prop_assert_eq!(skip_plain(&text, from), stop);
+        }
+
+        /// `check` takes what the strict unescape takes, and the checked contents of
+        /// any string unescape back to it.
+        #[test]
+        fn checked_strings_unescape_to_what_was_escaped(
+            text in r#"[ -~"\\\n\t\u{0}-\u{1f}é\u{1f600}]{0,300}"#,
+            cut in 0usize..400,
+        ) {
+            let quoted = serde_json::to_string(&text).unwrap();
+            let contents = &quoted[1..quoted.len() - 1];
+            prop_assert_eq!(check(quoted.as_bytes(), 1), Ok(quoted.len()));
+            prop_assert_eq!(&unescape_checked(contents), &text);
+            // Cut anywhere (escapes broken up, the quote gone): both agree.
+            let cut = &quoted.as_bytes()[..cut.min(quoted.len())];
+            let unescaped = unescape_into(cut, 1.min(cut.len()), &mut Vec::new(), true);
+            prop_assert_eq!(check(cut, 1.min(cut.len())), unescaped);
         }
 
         #[test]

@@ -43,9 +43,10 @@ pub mod testing {
         Authorizer, Credentials, authenticate, check_scopes, owner,
     };
     pub use crate::render::python::json_dumps;
-    pub use crate::render::{check_scanner, render};
+    pub use crate::render::{Document, check_scanner, render, render_document};
     pub use crate::store::{
         Item, client_config, decode, item_from_json, operation_timeout, read_get_item,
+        read_get_item_keeping_runs,
     };
     pub use crate::store::{sdk, secrets};
     pub use crate::telemetry::{log_filter, subscriber};

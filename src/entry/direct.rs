@@ -181,7 +181,7 @@ async fn answer<S: SessionStore>(
         });
     }
     record.status = 200;
-    String::from_utf8(found.body).map_err(|_| Error::CorruptSession {
+    String::from_utf8(found.body.into_plain()).map_err(|_| Error::CorruptSession {
         session_id: request.session_id.clone(),
         problem: "the rendered document is not UTF-8".into(),
     })

@@ -17,12 +17,13 @@ use crate::json_string::copy_plain;
 impl Output {
     /// The JSON text the runtime posts as the invocation's result.
     pub fn into_json(self) -> serde_json::Result<Vec<u8>> {
-        let mut response = match self {
+        let response = match self {
             Output::Document(document) => {
                 return Ok(Box::<str>::from(document).into_string().into_bytes());
             }
-            Output::Http(response) => response,
+            Output::Http(response, escaped) => (response, escaped),
         };
+        let (mut response, escaped) = response;
         let slot = response.body_mut();
         let body = match slot.take() {
             Some(Body::Text(text)) => Some(text),
@@ -41,7 +42,15 @@ impl Output {
                 out.push(b',');
             }
             out.extend_from_slice(br#""body":""#);
-            escape_into(&mut out, text.as_bytes());
+            let text = text.as_bytes();
+            match escaped.filter(|r| r.start <= r.end && r.end <= text.len()) {
+                Some(range) => {
+                    escape_into(&mut out, &text[..range.start]);
+                    out.extend_from_slice(&text[range.clone()]);
+                    escape_into(&mut out, &text[range.end..]);
+                }
+                None => escape_into(&mut out, text),
+            }
             out.extend_from_slice(b"\"}");
         }
         Ok(out)
@@ -167,6 +176,7 @@ mod tests {
 /// every kind of body this service answers with.
 #[cfg(test)]
 mod same_as_lambda_http {
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpResponse;
     use lambda_http::http::{StatusCode, header};
     use lambda_http::request::LambdaRequest;
     use lambda_http::{Adapter, Context, LambdaEvent, Response, Service, service_fn};
@@ -257,10 +267,45 @@ mod same_as_lambda_http {
                     &origin,
                     as_lambda_http_converts(Response::from_parts(parts, body)),
                 );
-                let ours = Output::Http(Box::new(ours)).into_json().unwrap();
+                let ours = Output::Http(Box::new(ours), None).into_json().unwrap();
                 let ours: Value = serde_json::from_slice(&ours).unwrap();
                 assert_eq!(ours, expected, "{name}, answer {i}");
             }
         }
+    }
+
+    /// A body with a part escaped already: that part is copied, the rest escaped, and
+    /// the answer carries the same text as the plain body would.
+    #[test]
+    fn an_escaped_part_is_copied_as_it_is() {
+        let (head, part, tail) = (
+            "{\"a\":\"x\\\"\",\"h\":",
+            "[{\"c\":\"q\\\"\\n\"}]",
+            ",\"z\":1}",
+        );
+        let escaped_part = serde_json::to_string(part).unwrap();
+        let escaped_part = &escaped_part[1..escaped_part.len() - 1];
+        let held = format!("{head}{escaped_part}{tail}");
+        let range = head.len()..head.len() + escaped_part.len();
+        let answer = |body: String, range: Option<std::ops::Range<usize>>| {
+            let mut response = ApiGatewayV2httpResponse::default();
+            response.status_code = 200;
+            response.body = Some(Body::Text(body));
+            let json = Output::Http(Box::new(SourceResponse::ApiGatewayV2(response)), range)
+                .into_json()
+                .unwrap();
+            serde_json::from_slice::<Value>(&json).unwrap()["body"].clone()
+        };
+        let plain = format!("{head}{part}{tail}");
+        assert_eq!(
+            answer(held.clone(), Some(range.clone())),
+            Value::from(plain.clone())
+        );
+        assert_eq!(answer(plain.clone(), None), Value::from(plain));
+        // A range that does not fit the body is not used.
+        assert_eq!(
+            answer(held.clone(), Some(0..held.len() + 1)),
+            Value::from(held)
+        );
     }
 }

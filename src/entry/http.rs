@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::{answer, limits};
 use crate::error::Error;
 use crate::operation::{App, access};
+use crate::render::Document;
 use crate::session::{Caller, Claims, Contract, SessionRequest, SessionType};
 use crate::store::SessionStore;
 use crate::telemetry::RequestRecord;
@@ -57,8 +58,13 @@ pub(super) async fn handle<S: SessionStore>(
                 Contract::V2_1 => OPENAPI_2_1,
                 Contract::V3_1 => OPENAPI_3_1,
             };
-            document(app, request, description.as_bytes().to_vec(), record)
-                .unwrap_or_else(|error| answer::error(&error))
+            document(
+                app,
+                request,
+                Document::plain(description.as_bytes().to_vec()),
+                record,
+            )
+            .unwrap_or_else(|error| answer::error(&error))
         }
         Err(Reject::Redirect(location)) => answer::redirect(&location),
         Err(Reject::Error(error)) => {
@@ -71,7 +77,8 @@ pub(super) async fn handle<S: SessionStore>(
     record.response_bytes = body_len(response.body());
     if request.method() == Method::HEAD {
         // An answer to HEAD has no body.
-        let (parts, _) = response.into_parts();
+        let (mut parts, _) = response.into_parts();
+        parts.extensions.remove::<web::EscapedPart>();
         return Response::from_parts(parts, Body::Empty);
     }
     response
@@ -90,7 +97,7 @@ const OPENAPI_3_1: &str = include_str!("../../openapi-3.1.json");
 fn document<S>(
     app: &App<S>,
     request: &Request,
-    body: Vec<u8>,
+    body: Document,
     record: &mut RequestRecord,
 ) -> Result<Response<Body>, Error> {
     let context = request.request_context_ref();
@@ -103,7 +110,7 @@ fn document<S>(
     };
     let mut settings = app.config.compression;
     if limits::may_exceed(body.len(), limit)
-        && limits::text_bytes(&body) + limits::ENVELOPE_BYTES > limit
+        && limits::document_bytes(&body) + limits::ENVELOPE_BYTES > limit
     {
         settings = web::CompressionSettings {
             gzip: true,

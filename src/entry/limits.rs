@@ -2,7 +2,12 @@
 //! synchronous invocation (the whole response JSON: the body escaped or base64-encoded,
 //! and the headers), and an ALB takes at most 1 MB from its Lambda target.
 
+use std::ops::Range;
+
 use lambda_http::{Body, Response};
+
+use crate::render::Document;
+use crate::web::EscapedPart;
 
 /// Lambda's limit on a synchronous invocation's response payload.
 pub(super) const LAMBDA_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
@@ -23,6 +28,22 @@ pub(super) fn text_bytes(text: &[u8]) -> usize {
     text.iter().map(|&b| super::encode::escaped_len(b)).sum()
 }
 
+/// [`text_bytes`] of text whose `escaped` part is written escaped already.
+fn held_bytes(text: &[u8], escaped: Option<&Range<usize>>) -> usize {
+    match escaped {
+        Some(range) if range.end <= text.len() && range.start <= range.end => {
+            text_bytes(&text[..range.start]) + range.len() + text_bytes(&text[range.end..])
+        }
+        _ => text_bytes(text),
+    }
+}
+
+/// A document's length as a JSON string's contents.
+pub(super) fn document_bytes(document: &Document) -> usize {
+    let (text, escaped) = (document.held(), document.escaped_part());
+    held_bytes(text, escaped)
+}
+
 /// The size of `response` as the runtime sends it for the event source (an ALB's gets
 /// its headers twice: single- and multi-value), or a bound on it, when that bound is
 /// within `limit`.
@@ -36,7 +57,13 @@ pub(super) fn response_bytes(response: &Response<Body>, alb: bool, limit: usize)
     let body = match response.body() {
         // A bound where it is within the limit, the exact size (one scan) where not.
         Body::Text(text) if text.len() * 6 + envelope <= limit => text.len() * 6,
-        Body::Text(text) => text_bytes(text.as_bytes()),
+        Body::Text(text) => held_bytes(
+            text.as_bytes(),
+            response
+                .extensions()
+                .get::<EscapedPart>()
+                .map(|part| &part.0),
+        ),
         Body::Binary(bytes) => bytes.len().div_ceil(3) * 4,
         _ => 0,
     };

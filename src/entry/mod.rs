@@ -13,6 +13,7 @@ mod http;
 mod limits;
 mod runtime;
 
+use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
@@ -30,14 +31,16 @@ use crate::error::Error;
 use crate::operation::App;
 use crate::store::SessionStore;
 use crate::telemetry::{self, RequestRecord};
+use crate::web::{self, EscapedPart};
 
 /// What the runtime sends back: an HTTP answer in the event source's format, or a
 /// direct invocation's document. [`Output::into_json`] writes it (and is the only
 /// writer: the body goes last, escaped there).
 #[derive(Debug)]
 pub enum Output {
-    /// An HTTP event's answer, routed by [`dispatch`] or refused before (see `guard`).
-    Http(Box<SourceResponse>),
+    /// An HTTP event's answer, routed by [`dispatch`] or refused before (see `guard`),
+    /// and where in its text body a part is written escaped already (copied as it is).
+    Http(Box<SourceResponse>, Option<Range<usize>>),
     /// A direct invocation's result: the document itself.
     Document(Box<RawValue>),
 }
@@ -86,10 +89,11 @@ pub async fn handle_event<S: SessionStore>(
             headers.insert(header::ORIGIN, value);
         }
         let refused = answer::refused(&app.config, &headers, &origin, &guard::invalid());
-        return Ok(Output::Http(Box::new(refused)));
+        return Ok(Output::Http(Box::new(refused), None));
     };
-    let response = dispatch(app, request).await?;
+    let mut response = route(app, request).await?;
     if matches!(origin, RequestOrigin::PassThrough) {
+        response = web::plain_body(response);
         // `lambda_http` answers a body that is not JSON with `null`.
         let document = match response.into_body() {
             Body::Text(text) => RawValue::from_string(text).ok(),
@@ -100,27 +104,39 @@ pub async fn handle_event<S: SessionStore>(
         })));
     }
     let response = answer::as_lambda_http_converts(response);
-    Ok(Output::Http(Box::new(answer::in_source_format(
-        &origin, response,
-    ))))
+    let escaped = match (response.extensions().get::<EscapedPart>(), response.body()) {
+        (Some(EscapedPart(range)), Body::Text(_)) => Some(range.clone()),
+        _ => None,
+    };
+    Ok(Output::Http(
+        Box::new(answer::in_source_format(&origin, response)),
+        escaped,
+    ))
 }
 
 fn refuse<S>(app: &App<S>, event: &LambdaRequest, origin: &RequestOrigin, error: &Error) -> Output {
     // Only HTTP events are refused, and they have headers.
     let none = HeaderMap::new();
     let headers = guard::headers(event).unwrap_or(&none);
-    Output::Http(Box::new(answer::refused(
-        &app.config,
-        headers,
-        origin,
-        error,
-    )))
+    Output::Http(
+        Box::new(answer::refused(&app.config, headers, origin, error)),
+        None,
+    )
 }
 
 /// One converted event: HTTP events get HTTP answers (errors included); a direct
 /// invocation gets the document as its result, or a function error. Each request is
 /// logged once, with its metrics.
 pub async fn dispatch<S: SessionStore>(
+    app: &App<S>,
+    request: Request,
+) -> Result<Response<Body>, InvocationError> {
+    route(app, request).await.map(web::plain_body)
+}
+
+/// [`dispatch`], a document's body possibly held with an escaped part
+/// ([`EscapedPart`]), for [`Output::into_json`] to copy as it is.
+async fn route<S: SessionStore>(
     app: &App<S>,
     request: Request,
 ) -> Result<Response<Body>, InvocationError> {

@@ -7,7 +7,7 @@ mod signature;
 
 use crate::config::{AGNO_OTHER_TABLES, Config, Database, DatabaseError};
 use crate::error::Error;
-use crate::render::render;
+use crate::render::{Document, render_document};
 use crate::session::{Contract, SessionRequest, SessionType};
 use crate::store::{SessionStore, StoredSession, Unreadable};
 
@@ -19,7 +19,7 @@ pub const MAX_SESSION_ID_BYTES: usize = 2048;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     /// The JSON document.
-    pub body: Vec<u8>,
+    pub body: Document,
     /// Approximate size of the stored item, for metrics.
     pub item_bytes: usize,
     /// The type it was rendered as.
@@ -98,7 +98,8 @@ impl<S: SessionStore> App<S> {
             Unreadable::Corrupt(e) => corrupt(e.to_string()),
             Unreadable::Store(e) => Error::Storage(e),
         })?;
-        let body = render(&record, session_type, contract).map_err(|e| corrupt(e.to_string()))?;
+        let body =
+            render_document(&record, session_type, contract).map_err(|e| corrupt(e.to_string()))?;
         Ok(Found {
             body,
             item_bytes: stored.item_bytes,

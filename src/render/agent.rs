@@ -3,10 +3,10 @@
 use super::history::{History, Loaded};
 use super::object::Object;
 use super::parts::{Data, Summary, datetime, raw_object};
-use super::{RenderError, body_for};
+use super::{Document, RenderError, body_for};
 use crate::session::{Contract, SessionRecord};
 
-pub fn render(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
+pub fn render(record: &SessionRecord) -> Result<Document, RenderError> {
     let data = Data::parse(record.session_data.as_ref())?;
     let history = History::read(record.runs.as_ref(), Contract::V2_1, Loaded::Every)?;
     let session_name = match &data.fields.session_name {
@@ -40,9 +40,9 @@ pub fn render(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
     document.field("agent_data", &agent_data)?;
     document.field("metrics", &data.metrics())?;
     document.key("chat_history");
-    history.write(document.out)?;
+    let escaped = history.write(document.out)?;
     document.field("created_at", &created_at)?;
     document.field("updated_at", &updated_at)?;
     document.close();
-    Ok(body)
+    Ok(Document::with_escaped(body, escaped))
 }

@@ -13,13 +13,14 @@
 //! target (`fuzz/fuzz_targets/history.rs`).
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use super::RenderError;
 use super::json::{Int, empty_container, truthy};
 use super::message::{METRICS_V3_KEYS, Message, content_text, v3_kept};
 use super::object::Object;
 use super::parts::Runs;
-use crate::json_string::skip_plain;
+use crate::json_string::{skip_plain, unescape_checked};
 use crate::session::{Contract, Doc};
 
 /// Which stored runs a document loads.
@@ -31,27 +32,68 @@ pub enum Loaded {
     AgentOrTeam,
 }
 
-/// A loaded run, as far as session names read it: JSON text, borrowed from the runs.
+/// A loaded run, as far as session names read it: JSON text, borrowed from the runs
+/// (still escaped where the runs are).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RunHead<'a> {
     /// `agent_id` is truthy.
     pub has_agent: bool,
     /// The `content` of the run's first user message, unless missing or `null`.
-    pub user_content: Option<&'a str>,
+    user_content: Option<&'a str>,
     /// The `content` of its first user message whose content is truthy.
-    pub truthy_user_content: Option<&'a str>,
+    truthy_user_content: Option<&'a str>,
     /// `input`, unless missing or `null`.
-    pub input: Option<&'a str>,
+    input: Option<&'a str>,
     /// Whether a user message has been read (while scanning).
     seen_user: bool,
+    /// The texts are escaped as a JSON string's contents.
+    escaped: bool,
 }
 
 impl<'a> RunHead<'a> {
     /// agno 2.1.10's name from a run: its first user message's content as text.
-    pub fn first_user_text(&self) -> Cow<'a, str> {
-        self.user_content
-            .and_then(|content| content_text(content, Contract::V2_1))
+    pub fn first_user_text(&self) -> Cow<'_, str> {
+        self.user_content()
+            .and_then(|content| text_of(content, Contract::V2_1))
             .unwrap_or_default()
+    }
+
+    /// The content of the run's first user message whose content is truthy, as text
+    /// (agno 3.x).
+    pub fn truthy_user_text(&self) -> Option<Cow<'_, str>> {
+        self.truthy_user_content()
+            .and_then(|content| text_of(content, Contract::V3_1))
+    }
+
+    fn plain(&self, text: Option<&'a str>) -> Option<Cow<'_, str>> {
+        match text {
+            Some(text) if self.escaped => Some(Cow::Owned(unescape_checked(text))),
+            Some(text) => Some(Cow::Borrowed(text)),
+            None => None,
+        }
+    }
+
+    /// JSON text: the first user message's content, unless missing or `null`.
+    pub fn user_content(&self) -> Option<Cow<'_, str>> {
+        self.plain(self.user_content)
+    }
+
+    /// JSON text: the first truthy content of a user message.
+    pub fn truthy_user_content(&self) -> Option<Cow<'_, str>> {
+        self.plain(self.truthy_user_content)
+    }
+
+    /// JSON text: the run's `input`, unless missing or `null`.
+    pub fn input(&self) -> Option<Cow<'_, str>> {
+        self.plain(self.input)
+    }
+}
+
+/// `content_text` of a content that may be owned.
+fn text_of(content: Cow<'_, str>, contract: Contract) -> Option<Cow<'_, str>> {
+    match content {
+        Cow::Borrowed(content) => content_text(content, contract),
+        Cow::Owned(content) => content_text(&content, contract).map(|t| Cow::Owned(t.into_owned())),
     }
 }
 
@@ -65,6 +107,9 @@ pub struct History<'a> {
 enum Messages<'a> {
     /// The JSON array, written by the scanner.
     Scanned(Vec<u8>),
+    /// The JSON array, written by the scanner as a JSON string's contents (from runs
+    /// held so).
+    ScannedEscaped(Vec<u8>),
     /// Read by serde, for serde to write.
     Parsed(Vec<Message<'a>>),
 }
@@ -76,12 +121,17 @@ impl<'a> History<'a> {
         contract: Contract,
         loaded: Loaded,
     ) -> Result<Self, RenderError> {
-        if let Some(doc) = doc
-            && let Some(history) = scan(doc.as_str(), contract, loaded)
-        {
-            return Ok(history);
+        let scanned = match doc {
+            Some(doc) => match doc.as_escaped() {
+                Some(escaped) => scan::<true>(escaped, contract, loaded),
+                None => scan::<false>(doc.as_str(), contract, loaded),
+            },
+            None => None,
+        };
+        match scanned {
+            Some(history) => Ok(history),
+            None => Self::parse(doc, contract, loaded),
         }
-        Self::parse(doc, contract, loaded)
     }
 
     /// The serde path: what [`History::read`] answers when the scanner gives up.
@@ -109,6 +159,7 @@ impl<'a> History<'a> {
                         .map(|c| c.get()),
                     input: run.input.map(|i| i.get()),
                     seen_user: false,
+                    escaped: false,
                 }
             })
             .collect();
@@ -118,63 +169,100 @@ impl<'a> History<'a> {
         })
     }
 
-    /// Appends the chat history, a JSON array, to `out`.
-    pub fn write(&self, out: &mut Vec<u8>) -> Result<(), RenderError> {
+    /// Appends the chat history, a JSON array, to `out`; answers where it is, when it
+    /// is written escaped as a JSON string's contents.
+    pub fn write(&self, out: &mut Vec<u8>) -> Result<Option<Range<usize>>, RenderError> {
         match &self.messages {
-            Messages::Scanned(json) => {
+            Messages::Scanned(json) => out.extend_from_slice(json),
+            Messages::ScannedEscaped(json) => {
+                let start = out.len();
                 out.extend_from_slice(json);
-                Ok(())
+                return Ok(Some(start..out.len()));
             }
             Messages::Parsed(messages) => {
                 serde_json::to_writer(out, messages).map_err(|source| RenderError::Json {
                     attribute: "document",
                     source,
-                })
+                })?
             }
         }
+        Ok(None)
     }
 }
 
 /// The scanner against the serde path on one stored `runs` text, for every contract and
-/// set of loaded runs (for tests and the fuzz target): `Err` describes a difference.
-/// `Ok(n)`: how many of the four the scanner read.
+/// set of loaded runs (for tests and the fuzz target), on the text and on the text
+/// escaped as DynamoDB's answer holds it: `Err` describes a difference. `Ok(n)`: how
+/// many of the four the scanner read.
 pub fn check_scanner(text: &str) -> Result<usize, String> {
     let doc = Doc::new(text);
+    let quoted = serde_json::to_string(text).map_err(|e| e.to_string())?;
+    let escaped = &quoted[1..quoted.len() - 1];
     let mut scanned = 0;
     for contract in [Contract::V2_1, Contract::V3_1] {
         for loaded in [Loaded::Every, Loaded::AgentOrTeam] {
-            let Some(fast) = scan(text, contract, loaded) else {
+            let case = format!("{contract:?} {loaded:?}");
+            let fast = scan::<false>(text, contract, loaded);
+            let fast_escaped = scan::<true>(escaped, contract, loaded);
+            // Escaping changes strings' insides, which both read alike, and whitespace
+            // other than spaces, which the escaped one leaves to serde.
+            let plain_spaces = !text.contains(['\n', '\r', '\t']);
+            if fast_escaped.is_some() != (fast.is_some() && plain_spaces) {
+                return Err(format!(
+                    "{case}: scanned {}, escaped {}",
+                    fast.is_some(),
+                    fast_escaped.is_some()
+                ));
+            }
+            let Some(fast) = fast else {
                 continue;
             };
             scanned += 1;
             let slow = super::reading_as(contract, || History::parse(Some(&doc), contract, loaded))
-                .map_err(|e| format!("{contract:?} {loaded:?}: scanned, but serde says {e}"))?;
+                .map_err(|e| format!("{case}: scanned, but serde says {e}"))?;
             let written = |history: &History| {
                 let mut out = Vec::new();
-                history
-                    .write(&mut out)
-                    .map(|()| String::from_utf8_lossy(&out).into_owned())
+                history.write(&mut out).map(|range| {
+                    let text = String::from_utf8_lossy(&out).into_owned();
+                    match range {
+                        Some(range) if range == (0..out.len()) => unescape_checked(&text),
+                        Some(_) => "an escaped part".into(),
+                        None => text,
+                    }
+                })
             };
-            let (fast_json, slow_json) = (written(&fast), written(&slow));
-            if fast_json.as_ref().ok() != slow_json.as_ref().ok() {
-                return Err(format!(
-                    "{contract:?} {loaded:?}: scanned {fast_json:?}\nserde   {slow_json:?}"
-                ));
-            }
             let heads = |history: &History| {
                 let heads: Vec<_> = history
                     .heads
                     .iter()
-                    .map(|h| (h.has_agent, h.user_content, h.truthy_user_content, h.input))
+                    .map(|h| {
+                        let text = |t: Option<Cow<str>>| t.map(Cow::into_owned);
+                        (
+                            h.has_agent,
+                            text(h.user_content()),
+                            text(h.truthy_user_content()),
+                            text(h.input()),
+                        )
+                    })
                     .collect();
                 format!("{heads:?}")
             };
-            if heads(&fast) != heads(&slow) {
-                return Err(format!(
-                    "{contract:?} {loaded:?}: heads {}\nserde {}",
-                    heads(&fast),
-                    heads(&slow)
-                ));
+            let slow_json = written(&slow);
+            for (way, fast) in [("scanned", Some(&fast)), ("escaped", fast_escaped.as_ref())] {
+                let Some(fast) = fast else { continue };
+                let fast_json = written(fast);
+                if fast_json.as_ref().ok() != slow_json.as_ref().ok() {
+                    return Err(format!(
+                        "{case}: {way} {fast_json:?}\nserde   {slow_json:?}"
+                    ));
+                }
+                if heads(fast) != heads(&slow) {
+                    return Err(format!(
+                        "{case}: {way} heads {}\nserde {}",
+                        heads(fast),
+                        heads(&slow)
+                    ));
+                }
             }
         }
     }
@@ -300,8 +388,12 @@ const METRICS_V2: Names<13> = Names::new([
 /// agno 3.1.10's `MessageMetrics` fields.
 const METRICS_V3: Names<13> = Names::new(METRICS_V3_KEYS);
 
-fn scan(text: &str, contract: Contract, loaded: Loaded) -> Got<History<'_>> {
-    let mut scanner = Scanner {
+/// The history read from `text`: stored runs, or (`E`) stored runs escaped as a JSON
+/// string's contents, as DynamoDB's answer holds them. Escaped, the history is written
+/// escaped too, its values copied as the answer escaped them: any escaping of the same
+/// text is the same JSON string.
+fn scan<const E: bool>(text: &str, contract: Contract, loaded: Loaded) -> Got<History<'_>> {
+    let mut scanner = Scanner::<E> {
         text,
         bytes: text.as_bytes(),
         at: 0,
@@ -324,12 +416,18 @@ fn scan(text: &str, contract: Contract, loaded: Loaded) -> Got<History<'_>> {
     }
     scanner.out.push(b']');
     Some(History {
-        messages: Messages::Scanned(scanner.out),
+        messages: match E {
+            true => Messages::ScannedEscaped(scanner.out),
+            false => Messages::Scanned(scanner.out),
+        },
         heads: scanner.heads,
     })
 }
 
-struct Scanner<'a> {
+/// `E`: the text is escaped as a JSON string's contents, so a quote is `\"` and a
+/// backslash `\\`; any other escape of the outer string (DynamoDB's, of a control
+/// character or a `/`) is left to the plain text's way.
+struct Scanner<'a, const E: bool> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
@@ -343,7 +441,7 @@ struct Scanner<'a> {
     heads: Vec<RunHead<'a>>,
 }
 
-impl<'a> Scanner<'a> {
+impl<'a, const E: bool> Scanner<'a, E> {
     #[inline(always)]
     fn ws(&mut self) {
         // `json.dumps` puts one space after `,` and `:`; other writers none or more.
@@ -402,9 +500,21 @@ impl<'a> Scanner<'a> {
         Some(())
     }
 
+    /// Whether a quote starts at `self.at`.
+    #[inline(always)]
+    fn at_quote(&self) -> bool {
+        match E {
+            true => self.bytes.get(self.at..self.at + 2) == Some(b"\\\""),
+            false => self.bytes.get(self.at) == Some(&b'"'),
+        }
+    }
+
     /// A string at `self.at`, quotes included, and whether it has an escape.
     #[inline(always)]
     fn string(&mut self) -> Got<(&'a str, bool)> {
+        if E {
+            return self.escaped_string();
+        }
         let start = self.at;
         let mut i = start + 1;
         let mut escaped = false;
@@ -436,15 +546,78 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// [`Self::string`] in escaped text: `\"…\"`, an escape of the string inside being
+    /// `\\` and its letter (`\"` and `\\` escaped once more).
+    #[inline(always)]
+    fn escaped_string(&mut self) -> Got<(&'a str, bool)> {
+        let start = self.at;
+        if !self.at_quote() {
+            return None;
+        }
+        let mut i = start + 2;
+        let mut escaped = false;
+        loop {
+            i = skip_plain(self.bytes, i);
+            if self.bytes.get(i)? != &b'\\' {
+                // A quote of the outer string, or a control character.
+                return None;
+            }
+            match self.bytes.get(i + 1)? {
+                b'"' => {
+                    self.at = i + 2;
+                    return Some((&self.text[start..self.at], escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    i += match self.bytes.get(i + 2)? {
+                        b'\\' => match self.bytes.get(i + 3)? {
+                            b'"' | b'\\' => 4,
+                            _ => return None,
+                        },
+                        b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 3,
+                        b'u' if self
+                            .bytes
+                            .get(i + 3..i + 7)?
+                            .iter()
+                            .all(u8::is_ascii_hexdigit) =>
+                        {
+                            7
+                        }
+                        _ => return None,
+                    };
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The text of a string value without escapes inside, unquoted.
+    fn bare(value: &'a str) -> Got<&'a str> {
+        let quote = if E { "\\\"" } else { "\"" };
+        let inner = value.strip_prefix(quote)?.strip_suffix(quote)?;
+        (!inner.contains('\\')).then_some(inner)
+    }
+
+    /// Python truthiness of a value's text.
+    fn truthy(value: &str) -> bool {
+        match E && value.starts_with('\\') {
+            // A string: `\"\"` is the empty one.
+            true => value.len() > 4,
+            false => truthy(value),
+        }
+    }
+
     /// An object key without escapes (as serde matches field names), and its colon.
     #[inline]
     fn key(&mut self) -> Got<&'a str> {
-        if self.peek()? != b'"' {
+        self.peek()?;
+        if !self.at_quote() {
             return None;
         }
         let (key, escaped) = self.string()?;
         self.expect(b':')?;
-        (!escaped).then(|| &key[1..key.len() - 1])
+        let quote = if E { 2 } else { 1 };
+        (!escaped).then(|| &key[quote..key.len() - quote])
     }
 
     fn number(&mut self) -> Got<()> {
@@ -483,7 +656,8 @@ impl<'a> Scanner<'a> {
     /// Any value, checked; its text.
     fn value(&mut self) -> Got<&'a str> {
         let start = match self.peek()? {
-            b'"' => return self.string().map(|(text, _)| text),
+            b'"' if !E => return self.string().map(|(text, _)| text),
+            b'\\' if E => return self.string().map(|(text, _)| text),
             _ => self.at,
         };
         match self.bytes[start] {
@@ -511,7 +685,10 @@ impl<'a> Scanner<'a> {
     fn run(&mut self) -> Got<()> {
         let mark = self.out.len();
         let mut seen = 0u8;
-        let mut head = RunHead::default();
+        let mut head = RunHead {
+            escaped: E,
+            ..RunHead::default()
+        };
         let (mut agent_or_team, mut member) = (false, false);
         self.items(b'}', |s| {
             let key = s.key()?;
@@ -532,7 +709,7 @@ impl<'a> Scanner<'a> {
                     match key {
                         "agent_id" => {
                             agent_or_team = true;
-                            head.has_agent = truthy(value);
+                            head.has_agent = Self::truthy(value);
                         }
                         "team_id" => agent_or_team = true,
                         "input" => head.input = (value != "null").then_some(value),
@@ -582,16 +759,14 @@ impl<'a> Scanner<'a> {
         let from_history = flag(values[FROM_HISTORY])?;
         let stop_after_tool_call = flag(values[STOP_AFTER_TOOL_CALL])?;
         let role = values[ROLE]?;
-        if !role.starts_with('"') || role.contains('\\') {
-            return None;
-        }
+        let role_name = Self::bare(role)?;
         let content = values[CONTENT].filter(|c| *c != "null");
-        if role == "\"user\"" {
+        if role_name == "user" {
             if !head.seen_user {
                 head.seen_user = true;
                 head.user_content = content;
             }
-            if head.truthy_user_content.is_none() && content.is_some_and(truthy) {
+            if head.truthy_user_content.is_none() && content.is_some_and(Self::truthy) {
                 head.truthy_user_content = content;
             }
         }
@@ -606,14 +781,14 @@ impl<'a> Scanner<'a> {
             },
         };
         let v3 = self.contract == Contract::V3_1;
-        if from_history || (v3 && matches!(role, "\"system\"" | "\"tool\"")) {
+        if from_history || (v3 && matches!(role_name, "system" | "tool")) {
             return Some(());
         }
 
         if self.out.len() > 1 {
             self.out.push(b',');
         }
-        let mut object = Object::open(&mut self.out);
+        let mut object = Object::open_as(&mut self.out, E);
         for (field, value) in values.iter().enumerate().take(3) {
             kept(&mut object, field, *value);
         }
@@ -665,7 +840,7 @@ impl<'a> Scanner<'a> {
             return None;
         }
         // Checked already; read again for its entries.
-        let mut scanner = Scanner {
+        let mut scanner = Scanner::<E> {
             text,
             bytes: text.as_bytes(),
             at: 0,
@@ -691,7 +866,7 @@ impl<'a> Scanner<'a> {
             }
             Some(())
         })?;
-        let mut object = Object::open(&mut self.metrics);
+        let mut object = Object::open_as(&mut self.metrics, E);
         match self.contract {
             Contract::V2_1 if repeated => return None,
             Contract::V2_1 => {
@@ -857,13 +1032,13 @@ mod tests {
         ] {
             check_scanner(text).unwrap_or_else(|e| panic!("{text}\n{e}"));
             assert_eq!(
-                scan(text, Contract::V2_1, Loaded::Every).map(|h| h.heads.len()),
+                scan::<false>(text, Contract::V2_1, Loaded::Every).map(|h| h.heads.len()),
                 None,
                 "{text}"
             );
         }
         let deep = format!(r#"[{{"x": {}{}}}]"#, "[".repeat(120), "]".repeat(120));
-        assert!(scan(&deep, Contract::V2_1, Loaded::Every).is_none());
+        assert!(scan::<false>(&deep, Contract::V2_1, Loaded::Every).is_none());
         check_scanner(&deep).unwrap();
     }
 

@@ -16,7 +16,78 @@ pub mod time;
 mod v3;
 mod workflow;
 
+use std::ops::Range;
+
+use crate::json_string::unescape_checked;
 use crate::session::{Contract, Doc, SessionRecord, SessionType};
+
+/// A rendered document: JSON text, of which one part (the chat history, when it was read
+/// from runs held escaped) may be written already escaped as a JSON string's contents,
+/// as Lambda's response carries the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    text: Vec<u8>,
+    escaped: Option<Range<usize>>,
+}
+
+impl Document {
+    /// JSON text.
+    pub fn plain(text: Vec<u8>) -> Self {
+        Document {
+            text,
+            escaped: None,
+        }
+    }
+
+    fn with_escaped(text: Vec<u8>, escaped: Option<Range<usize>>) -> Self {
+        Document { text, escaped }
+    }
+
+    /// Text as [`Document::into_parts`] gave it (a range outside it is ignored).
+    pub fn held_as(text: Vec<u8>, escaped: Range<usize>) -> Self {
+        let escaped =
+            (escaped.start <= escaped.end && escaped.end <= text.len()).then_some(escaped);
+        Document { text, escaped }
+    }
+
+    /// The text as held, its escaped part escaped: what the `ETag` hashes.
+    pub fn held(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// The length of the text as held.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Whether the text is empty (never, for a document).
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Where in the text as held the part written escaped is.
+    pub fn escaped_part(&self) -> Option<&Range<usize>> {
+        self.escaped.as_ref()
+    }
+
+    /// The text as held, and where in it the part written escaped is.
+    pub fn into_parts(self) -> (Vec<u8>, Option<Range<usize>>) {
+        (self.text, self.escaped)
+    }
+
+    /// The JSON text.
+    pub fn into_plain(self) -> Vec<u8> {
+        let Some(range) = self.escaped else {
+            return self.text;
+        };
+        let escaped = std::str::from_utf8(&self.text[range.clone()]).unwrap_or_default();
+        let mut text = Vec::with_capacity(self.text.len());
+        text.extend_from_slice(&self.text[..range.start]);
+        text.extend_from_slice(unescape_checked(escaped).as_bytes());
+        text.extend_from_slice(&self.text[range.end..]);
+        text
+    }
+}
 
 /// A stored session that cannot be rendered as its schema requires.
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +163,15 @@ pub fn render(
     session_type: SessionType,
     contract: Contract,
 ) -> Result<Vec<u8>, RenderError> {
+    render_document(record, session_type, contract).map(Document::into_plain)
+}
+
+/// [`render`], its chat history left escaped where the stored runs are held so.
+pub fn render_document(
+    record: &SessionRecord,
+    session_type: SessionType,
+    contract: Contract,
+) -> Result<Document, RenderError> {
     reading_as(contract, || {
         match render_as(record, session_type, contract) {
             // Python's `json.loads` keeps the last of repeated keys; serde's derived readers
@@ -122,14 +202,14 @@ fn render_as(
     record: &SessionRecord,
     session_type: SessionType,
     contract: Contract,
-) -> Result<Vec<u8>, RenderError> {
+) -> Result<Document, RenderError> {
     match (contract, session_type) {
         (Contract::V2_1, SessionType::Agent) => agent::render(record),
         (Contract::V2_1, SessionType::Team) => team::render(record),
-        (Contract::V2_1, SessionType::Workflow) => workflow::render(record),
+        (Contract::V2_1, SessionType::Workflow) => workflow::render(record).map(Document::plain),
         (Contract::V3_1, SessionType::Agent) => v3::agent(record),
         (Contract::V3_1, SessionType::Team) => v3::team(record),
-        (Contract::V3_1, SessionType::Workflow) => v3::workflow(record),
+        (Contract::V3_1, SessionType::Workflow) => v3::workflow(record).map(Document::plain),
     }
 }
 

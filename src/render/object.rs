@@ -9,13 +9,27 @@ use super::RenderError;
 pub struct Object<'o> {
     pub out: &'o mut Vec<u8>,
     empty: bool,
+    /// A quote as the object is written: `"`, or `\"` inside a JSON string.
+    quote: &'static [u8],
 }
 
 impl<'o> Object<'o> {
     /// Opens an object at the end of `out`.
     pub fn open(out: &'o mut Vec<u8>) -> Self {
+        Self::open_as(out, false)
+    }
+
+    /// Opens an object at the end of `out`, written as JSON text or (`escaped`) as
+    /// that text escaped as a JSON string's contents. Only keys are written escaped
+    /// here: values put in must be so already.
+    pub fn open_as(out: &'o mut Vec<u8>, escaped: bool) -> Self {
         out.push(b'{');
-        Object { out, empty: true }
+        let quote: &[u8] = if escaped { b"\\\"" } else { b"\"" };
+        Object {
+            out,
+            empty: true,
+            quote,
+        }
     }
 
     /// Writes `"key":`. Keys are field names, which need no escaping.
@@ -24,9 +38,10 @@ impl<'o> Object<'o> {
             self.out.push(b',');
         }
         self.empty = false;
-        self.out.push(b'"');
+        self.out.extend_from_slice(self.quote);
         self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.out.extend_from_slice(self.quote);
+        self.out.push(b':');
     }
 
     /// An entry whose value is JSON text already.

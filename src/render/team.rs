@@ -3,10 +3,10 @@
 use super::history::{History, Loaded};
 use super::object::Object;
 use super::parts::{Data, Summary, datetime, raw_object};
-use super::{RenderError, body_for};
+use super::{Document, RenderError, body_for};
 use crate::session::{Contract, SessionRecord};
 
-pub fn render(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
+pub fn render(record: &SessionRecord) -> Result<Document, RenderError> {
     let data = Data::parse(record.session_data.as_ref())?;
     // TeamSession.from_dict keeps only runs that carry an agent_id (member runs) or a
     // team_id (team runs).
@@ -40,10 +40,10 @@ pub fn render(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
     document.field("metrics", &data.metrics())?;
     document.field("team_data", &team_data)?;
     document.key("chat_history");
-    history.write(document.out)?;
+    let escaped = history.write(document.out)?;
     document.field("created_at", &created_at)?;
     document.field("updated_at", &updated_at)?;
     document.field("total_tokens", &total_tokens)?;
     document.close();
-    Ok(body)
+    Ok(Document::with_escaped(body, escaped))
 }

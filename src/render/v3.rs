@@ -9,12 +9,11 @@ use serde_json::value::RawValue;
 
 use super::history::{History, Loaded, RunHead};
 use super::json::{RawObject, is_truthy, truthy};
-use super::message::content_text;
 use super::object::Object;
 use super::parts::{Data, Runs, Summary, datetime, empty_object, raw_object};
 use super::python::json_dumps_indented;
 use super::workflow::{derived_name, dump_error};
-use super::{RenderError, body_for, to_body};
+use super::{Document, RenderError, body_for, to_body};
 use crate::session::{Contract, SessionRecord};
 
 #[derive(Serialize)]
@@ -39,7 +38,7 @@ struct WorkflowSessionDetail<'a> {
 }
 
 /// `AgentSessionDetailSchema.from_session`.
-pub fn agent(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
+pub fn agent(record: &SessionRecord) -> Result<Document, RenderError> {
     let data = Data::parse(record.session_data.as_ref())?;
     let history = History::read(record.runs.as_ref(), Contract::V3_1, Loaded::AgentOrTeam)?;
     let agent_data = raw_object("agent_data", record.agent_data.as_ref())?;
@@ -71,15 +70,15 @@ pub fn agent(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
     document.some("metrics", &data.metrics())?;
     document.some("metadata", &metadata)?;
     document.key("chat_history");
-    history.write(document.out)?;
+    let escaped = history.write(document.out)?;
     document.some("created_at", &created_at)?;
     document.some("updated_at", &updated_at)?;
     document.close();
-    Ok(body)
+    Ok(Document::with_escaped(body, escaped))
 }
 
 /// `TeamSessionDetailSchema.from_session`.
-pub fn team(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
+pub fn team(record: &SessionRecord) -> Result<Document, RenderError> {
     let data = Data::parse(record.session_data.as_ref())?;
     let history = History::read(record.runs.as_ref(), Contract::V3_1, Loaded::AgentOrTeam)?;
     let session_name = match &data.fields.session_name {
@@ -106,12 +105,12 @@ pub fn team(record: &SessionRecord) -> Result<Vec<u8>, RenderError> {
     document.some("team_data", &team_data)?;
     document.some("metadata", &metadata)?;
     document.key("chat_history");
-    history.write(document.out)?;
+    let escaped = history.write(document.out)?;
     document.some("created_at", &created_at)?;
     document.some("updated_at", &updated_at)?;
     document.some("total_tokens", &total_tokens)?;
     document.close();
-    Ok(body)
+    Ok(Document::with_escaped(body, escaped))
 }
 
 /// `WorkflowSessionDetailSchema.from_session`.
@@ -160,21 +159,15 @@ fn timestamps(record: &SessionRecord) -> Result<(Option<String>, Option<String>)
 /// `get_session_name` for agent and team sessions, over the runs it looks at: the first
 /// user message with content, else the run's input (`RunInput.to_dict()` as
 /// `json.dumps(…, indent=2)`), run by run; else "".
-fn derived_name_of<'a, 'r>(
-    runs: impl Iterator<Item = &'r RunHead<'a>>,
-) -> Result<Cow<'a, str>, RenderError>
-where
-    'a: 'r,
-{
+fn derived_name_of<'r>(
+    runs: impl Iterator<Item = &'r RunHead<'r>>,
+) -> Result<Cow<'r, str>, RenderError> {
     for run in runs {
-        let user_text = run
-            .truthy_user_content
-            .and_then(|content| content_text(content, Contract::V3_1));
-        if let Some(text) = user_text {
+        if let Some(text) = run.truthy_user_text() {
             return Ok(text);
         }
-        if let Some(input) = run.input.filter(|i| i.starts_with('{') && truthy(i)) {
-            let input = serde_json::from_str(input).map_err(|source| RenderError::Json {
+        if let Some(input) = run.input().filter(|i| i.starts_with('{') && truthy(i)) {
+            let input = serde_json::from_str(&input).map_err(|source| RenderError::Json {
                 attribute: "runs",
                 source,
             })?;
@@ -300,7 +293,7 @@ mod tests {
     }
 
     fn agent_json(record: &SessionRecord) -> Value {
-        serde_json::from_slice(&agent(record).unwrap()).unwrap()
+        serde_json::from_slice(&agent(record).unwrap().into_plain()).unwrap()
     }
 
     #[test]

@@ -2,19 +2,60 @@
 //! text, documents as JSON text, timestamps as numbers. The store fills it; rendering
 //! reads it.
 
+use std::sync::OnceLock;
+
+use crate::json_string;
+
 /// A document-valued attribute (`session_data`, `runs`, …), as JSON text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Doc(String);
+///
+/// It may be held as DynamoDB wrote it: the contents of a JSON string, still escaped
+/// (the store's `runs`). The history is read from that form; the plain text is made
+/// from it when something else reads the document.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    text: String,
+    escaped: bool,
+    plain: OnceLock<String>,
+}
 
 impl Doc {
     /// Wraps JSON text (not checked here: rendering reports what it cannot read).
     pub fn new(json: impl Into<String>) -> Self {
-        Doc(json.into())
+        Doc {
+            text: json.into(),
+            escaped: false,
+            plain: OnceLock::new(),
+        }
+    }
+
+    /// Wraps the contents of a JSON string whose value is JSON text, escaped as in the
+    /// string and checked as JSON string contents already.
+    pub(crate) fn escaped(contents: String) -> Self {
+        Doc {
+            text: contents,
+            escaped: true,
+            plain: OnceLock::new(),
+        }
     }
 
     /// The JSON text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        if !self.escaped {
+            return &self.text;
+        }
+        self.plain
+            .get_or_init(|| json_string::unescape_checked(&self.text))
+    }
+
+    /// The JSON text still escaped as a JSON string's contents, when it is held so.
+    pub(crate) fn as_escaped(&self) -> Option<&str> {
+        self.escaped.then_some(self.text.as_str())
+    }
+}
+
+impl PartialEq for Doc {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
     }
 }
 

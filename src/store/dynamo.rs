@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::Item;
 use super::trace::TraceHeader;
-use super::wire::FastGetItem;
+use super::wire::{FastGetItem, KeepRunsEscaped};
 use super::{SessionStore, StoreError, StoredSession};
 use crate::config::{Database, DynamoSettings, KeyLayout};
 use crate::session::SessionType;
@@ -129,7 +129,8 @@ impl SessionStore for DynamoStore {
                 None => None,
             }
         });
-        Ok(item?.map(|item| StoredSession::from_item(item, rows)))
+        let (item, runs_escaped) = item?;
+        Ok(item.map(|item| StoredSession::from_answer(item, runs_escaped, rows)))
     }
 
     async fn table_exists(&self, table: &str) -> Result<bool, StoreError> {
@@ -183,14 +184,14 @@ impl DynamoStore {
         session_id: &str,
         session_type: Option<SessionType>,
         owner: Option<&str>,
-    ) -> Result<Option<Item>, StoreError> {
+    ) -> Result<(Option<Item>, bool), StoreError> {
         // The sort key to read, on a composite table.
         let sort_key = match (database.layout, session_type, owner) {
             (KeyLayout::Composite, None, Some(owner)) => {
                 // Several types may share the id: the owner's, else the first by sort key.
                 match self.owned_sort_key(database, session_id, owner).await? {
                     Some(sort_key) => Some(sort_key),
-                    None => return Ok(None),
+                    None => return Ok((None, false)),
                 }
             }
             (KeyLayout::Composite, None, None) => {
@@ -201,7 +202,10 @@ impl DynamoStore {
                     .send()
                     .await
                     .map_err(|e| classify(e, Some(database), &database.table))?;
-                return Ok(output.items.and_then(|items| items.into_iter().next()));
+                return Ok((
+                    output.items.and_then(|items| items.into_iter().next()),
+                    false,
+                ));
             }
             (KeyLayout::Composite, Some(session_type), _) => Some(session_type.as_str().to_owned()),
             (KeyLayout::Agno, _, _) => None,
@@ -215,10 +219,12 @@ impl DynamoStore {
             request = request.key("session_type", AttributeValue::S(sort_key));
         }
         let output = request
+            .customize()
+            .interceptor(KeepRunsEscaped)
             .send()
             .await
             .map_err(|e| classify(e, Some(database), &database.table))?;
-        Ok(output.item)
+        Ok((output.item, true))
     }
 
     /// On a composite table, the sort key of the session stored under `session_id` that

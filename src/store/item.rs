@@ -75,6 +75,12 @@ pub fn item_size(item: &Item) -> usize {
 
 /// Decodes an item; unknown attributes are ignored, as Agno ignores them.
 pub fn decode(item: Item) -> Result<SessionRecord, RecordError> {
+    decode_answer(item, false)
+}
+
+/// [`decode`]; `runs_escaped`: a `runs` of type `S` holds a JSON string's contents,
+/// still escaped (as `read_get_item_keeping_runs` reads it).
+pub(super) fn decode_answer(item: Item, runs_escaped: bool) -> Result<SessionRecord, RecordError> {
     let mut record = SessionRecord::default();
     let mut has_id = false;
     for (name, value) in item {
@@ -94,7 +100,12 @@ pub fn decode(item: Item) -> Result<SessionRecord, RecordError> {
             "team_data" => record.team_data = doc(&name, value)?,
             "workflow_data" => record.workflow_data = doc(&name, value)?,
             "metadata" => record.metadata = doc(&name, value)?,
-            "runs" => record.runs = doc(&name, value)?,
+            "runs" => {
+                record.runs = match value {
+                    AttributeValue::S(s) if runs_escaped => Some(escaped_doc(s)),
+                    value => doc(&name, value)?,
+                }
+            }
             "summary" => record.summary = doc(&name, value)?,
             "created_at" => record.created_at = epoch(&name, value)?,
             "updated_at" => record.updated_at = epoch(&name, value)?,
@@ -152,14 +163,28 @@ fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
     }
 }
 
+/// A document held as a JSON string's contents, still escaped, unless it has a
+/// non-finite number to replace.
+fn escaped_doc(contents: String) -> Doc {
+    if has_non_finite(&contents) {
+        let text = crate::json_string::unescape_checked(&contents);
+        return Doc::new(without_non_finite(text));
+    }
+    Doc::escaped(contents)
+}
+
+/// Whether `text` may hold `NaN` or `±Infinity`. `memmem`'s vectorized search: this
+/// check reads every byte of every document.
+fn has_non_finite(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), b"NaN").is_some()
+        || memchr::memmem::find(text.as_bytes(), b"Infinity").is_some()
+}
+
 /// Python's `json.dumps` writes `NaN`, `Infinity` and `-Infinity`, which are not JSON;
 /// AgentOS reads them and answers `null` for them. They become `null` here, where they
 /// stand as values (not inside strings). Text without them is returned untouched.
 pub(super) fn without_non_finite(text: String) -> String {
-    // `memmem`'s vectorized search: this check reads every byte of every document.
-    if memchr::memmem::find(text.as_bytes(), b"NaN").is_none()
-        && memchr::memmem::find(text.as_bytes(), b"Infinity").is_none()
-    {
+    if !has_non_finite(&text) {
         return text;
     }
     let bytes = text.as_bytes();

@@ -15,7 +15,7 @@ use std::future::Future;
 pub use dynamo::{DynamoStore, client_config, operation_timeout};
 pub use item::{Item, RecordError, decode};
 pub use trace::with_trace_id;
-pub use wire::{item_from_json, read_get_item};
+pub use wire::{item_from_json, read_get_item, read_get_item_keeping_runs};
 
 use crate::config::{Config, ConfigError, Database};
 use crate::session::{SessionRecord, SessionType};
@@ -106,9 +106,19 @@ impl StoredSession {
     /// Decodes `item`, merging the runs-table `rows` (or the error reading them) into
     /// its runs.
     pub fn from_item(item: Item, rows: Option<Result<Vec<Item>, StoreError>>) -> Self {
+        Self::from_answer(item, false, rows)
+    }
+
+    /// [`StoredSession::from_item`]; `runs_escaped`: the item's `runs` string is held
+    /// as DynamoDB's answer wrote it (`wire::KeepRunsEscaped`).
+    fn from_answer(
+        item: Item,
+        runs_escaped: bool,
+        rows: Option<Result<Vec<Item>, StoreError>>,
+    ) -> Self {
         let (stored_type, owner, implied_type) = item::key_facts(&item);
         let item_bytes = item::item_size(&item);
-        let content = item::decode(item)
+        let content = item::decode_answer(item, runs_escaped)
             .map_err(Unreadable::from)
             .and_then(|mut record| {
                 if let Some(rows) = rows {

@@ -11,7 +11,9 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextMut;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextMut,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::primitives::Blob;
@@ -21,9 +23,10 @@ use aws_smithy_runtime_api::client::interceptors::context::{Error, Output};
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata, OrchestratorError};
 use aws_smithy_runtime_api::client::ser_de::{DeserializeResponse, SharedResponseDeserializer};
 use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 
 use super::item::Item;
-use crate::json_string::copy_plain;
+use crate::json_string::{self, Invalid};
 
 /// The most of an answer read from DynamoDB. An item holds at most 400 KB and a Query
 /// page 1 MB, which JSON escaping makes at most six times larger: anything longer is
@@ -62,16 +65,52 @@ impl Intercept for FastGetItem {
             .load::<Metadata>()
             .is_some_and(|m| m.name() == "GetItem");
         if is_get_item && context.response().status().as_u16() == 200 {
+            let keep_runs = cfg.load::<KeepRunsEscaped>().is_some();
             cfg.interceptor_state()
-                .store_put(SharedResponseDeserializer::new(GetItemReader));
+                .store_put(SharedResponseDeserializer::new(GetItemReader { keep_runs }));
         }
+        Ok(())
+    }
+}
+
+/// Asks for a `GetItem`'s `runs` attribute, when it is an `S`, as DynamoDB wrote it:
+/// the contents of a JSON string, checked but still escaped (see
+/// [`read_get_item_keeping_runs`]).
+///
+/// Why: the stored runs are JSON text, and most of a big session's answer. The history
+/// is read from that text still escaped and copied, still escaped, into Lambda's
+/// response, where the body is a JSON string too; unescaping it here and escaping it
+/// again there was about a third of a big session's instructions. Only the session
+/// store's own `GetItem` asks, so other reads on the client (a raw `GetItem`) get the
+/// item as usual.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeepRunsEscaped;
+
+impl Storable for KeepRunsEscaped {
+    type Storer = StoreReplace<Self>;
+}
+
+impl Intercept for KeepRunsEscaped {
+    fn name(&self) -> &'static str {
+        "KeepRunsEscaped"
+    }
+
+    fn modify_before_serialization(
+        &self,
+        _context: &mut BeforeSerializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state().store_put(KeepRunsEscaped);
         Ok(())
     }
 }
 
 /// Reads `{"Item": {...}}` into a [`GetItemOutput`].
 #[derive(Debug)]
-struct GetItemReader;
+struct GetItemReader {
+    keep_runs: bool,
+}
 
 impl DeserializeResponse for GetItemReader {
     fn deserialize_nonstreaming_with_config(
@@ -80,7 +119,8 @@ impl DeserializeResponse for GetItemReader {
         _cfg: &ConfigBag,
     ) -> Result<Output, OrchestratorError<Error>> {
         let body = response.body().bytes().unwrap_or_default();
-        let item = read_get_item(body).map_err(|e| OrchestratorError::response(Box::new(e)))?;
+        let item = read_item(body, self.keep_runs)
+            .map_err(|e| OrchestratorError::response(Box::new(e)))?;
         Ok(Output::erase(
             GetItemOutput::builder().set_item(item).build(),
         ))
@@ -91,7 +131,7 @@ impl DeserializeResponse for GetItemReader {
 pub fn item_from_json(json: &serde_json::Value) -> Result<Item, WireError> {
     let text = json.to_string();
     let mut reader = Reader::new(text.as_bytes());
-    let item = reader.map()?;
+    let item = reader.map(false)?;
     reader.end()?;
     Ok(item)
 }
@@ -99,6 +139,16 @@ pub fn item_from_json(json: &serde_json::Value) -> Result<Item, WireError> {
 /// The `Item` of a `GetItem` answer body, or `None` when there is none (or it is
 /// `null`); other members (`ConsumedCapacity`) are checked and skipped.
 pub fn read_get_item(body: &[u8]) -> Result<Option<Item>, WireError> {
+    read_item(body, false)
+}
+
+/// [`read_get_item`], but a `runs` attribute of type `S` holds the string's contents as
+/// they are in `body`: checked as JSON, still escaped (`KeepRunsEscaped`).
+pub fn read_get_item_keeping_runs(body: &[u8]) -> Result<Option<Item>, WireError> {
+    read_item(body, true)
+}
+
+fn read_item(body: &[u8], keep_runs: bool) -> Result<Option<Item>, WireError> {
     let mut reader = Reader::new(body);
     // `Some(None)`: `"Item": null`.
     let mut item: Option<Option<Item>> = None;
@@ -114,7 +164,7 @@ pub fn read_get_item(body: &[u8]) -> Result<Option<Item>, WireError> {
         }
         item = Some(match r.peek() {
             Some(b'n') => r.literal(b"null").map(|()| None)?,
-            _ => Some(r.map()?),
+            _ => Some(r.map(keep_runs)?),
         });
         Ok(())
     })?;
@@ -128,6 +178,15 @@ pub fn read_get_item(body: &[u8]) -> Result<Option<Item>, WireError> {
 pub struct WireError {
     problem: &'static str,
     at: usize,
+}
+
+impl From<Invalid> for WireError {
+    fn from(e: Invalid) -> Self {
+        WireError {
+            problem: e.problem,
+            at: e.at,
+        }
+    }
 }
 
 /// How deep containers may nest, as `serde_json` allows (DynamoDB allows 32).
@@ -269,8 +328,9 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// A map of attributes (`Item`, `M`).
-    fn map(&mut self) -> Read<HashMap<String, AttributeValue>> {
+    /// A map of attributes (`Item`, `M`); `keep_runs`: a `runs` string's contents are
+    /// kept escaped.
+    fn map(&mut self, keep_runs: bool) -> Read<HashMap<String, AttributeValue>> {
         let mut map = HashMap::new();
         self.object(true, |r, name| {
             let name = std::str::from_utf8(name)
@@ -279,7 +339,7 @@ impl<'a> Reader<'a> {
                     at: r.at,
                 })?
                 .to_owned();
-            let value = r.attribute()?;
+            let value = r.attribute(keep_runs && name == "runs")?;
             map.insert(name, value);
             Ok(())
         })?;
@@ -287,20 +347,21 @@ impl<'a> Reader<'a> {
     }
 
     /// One attribute value, `{"<type>": value}`.
-    fn attribute(&mut self) -> Read<AttributeValue> {
+    fn attribute(&mut self, escaped: bool) -> Read<AttributeValue> {
         let mut value = None;
         self.object(true, |r, kind| {
             if value.is_some() {
                 return r.fail("attribute value with several types");
             }
             value = Some(match kind {
+                b"S" if escaped => AttributeValue::S(r.escaped_string()?),
                 b"S" => AttributeValue::S(r.string()?),
                 b"N" => AttributeValue::N(r.string()?),
                 b"B" => AttributeValue::B(r.blob()?),
                 b"BOOL" => AttributeValue::Bool(r.bool()?),
                 b"NULL" => AttributeValue::Null(r.bool()?),
-                b"M" => AttributeValue::M(r.map()?),
-                b"L" => AttributeValue::L(r.list(Self::attribute)?),
+                b"M" => AttributeValue::M(r.map(false)?),
+                b"L" => AttributeValue::L(r.list(|r| r.attribute(false))?),
                 b"SS" => AttributeValue::Ss(r.list(Self::string)?),
                 b"NS" => AttributeValue::Ns(r.list(Self::string)?),
                 b"BS" => AttributeValue::Bs(r.list(Self::blob)?),
@@ -346,110 +407,26 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// The contents of the string that starts here, checked and still escaped.
+    fn escaped_string(&mut self) -> Read<String> {
+        if self.peek() != Some(b'"') {
+            return self.fail("expected a string");
+        }
+        let from = self.at + 1;
+        self.at = json_string::check(self.bytes, from)?;
+        match std::str::from_utf8(&self.bytes[from..self.at - 1]) {
+            Ok(contents) => Ok(contents.to_owned()),
+            Err(_) => self.fail("invalid UTF-8 in a string"),
+        }
+    }
+
     /// Appends the unescaped contents of the string that starts here (at its quote).
     /// Not `strict`, as `serde_json` passes over an ignored value: `\uXXXX` is not
     /// checked for surrogates.
     fn string_into(&mut self, out: &mut Vec<u8>, strict: bool) -> Read<()> {
-        let bytes = self.bytes;
-        let mut i = self.at + 1;
-        loop {
-            // A long string (a session's runs) gets room for the rest of the answer, which
-            // holds the rest of it, instead of being copied at every doubling.
-            if out.capacity() - out.len() < 8 && out.len() >= 4096 {
-                out.reserve(bytes.len() - i);
-            }
-            i = copy_plain(out, bytes, i);
-            // The escapes of JSON text inside a JSON string, which are most of them.
-            if let Some(&[b'\\', b @ (b'"' | b'\\')]) = bytes.get(i..i + 2) {
-                out.push(b);
-                i += 2;
-                continue;
-            }
-            self.at = i;
-            match bytes.get(i) {
-                Some(b'"') => {
-                    self.at = i + 1;
-                    return Ok(());
-                }
-                Some(b'\\') => i = self.escape(i + 1, out, strict)?,
-                Some(_) => return self.fail("control character in a string"),
-                None => return self.fail("unterminated string"),
-            }
-        }
-    }
-
-    /// Appends what the escape after the backslash at `i - 1` stands for; answers the
-    /// index after it.
-    fn escape(&mut self, i: usize, out: &mut Vec<u8>, strict: bool) -> Read<usize> {
-        let simple = match self.bytes.get(i) {
-            Some(b'"') => b'"',
-            Some(b'\\') => b'\\',
-            Some(b'/') => b'/',
-            Some(b'b') => 0x08,
-            Some(b'f') => 0x0c,
-            Some(b'n') => b'\n',
-            Some(b'r') => b'\r',
-            Some(b't') => b'\t',
-            Some(b'u') if !strict => return self.hex4(i + 1).map(|_| i + 5),
-            Some(b'u') => return self.unicode(i + 1, out),
-            _ => {
-                self.at = i;
-                return self.fail("invalid escape");
-            }
-        };
-        out.push(simple);
-        Ok(i + 1)
-    }
-
-    /// `\uXXXX` (a surrogate pair: `\uD8XX\uDCXX`), from the hex digits at `i`.
-    fn unicode(&mut self, i: usize, out: &mut Vec<u8>) -> Read<usize> {
-        let first = self.hex4(i)?;
-        let (code, next) = match first {
-            0xD800..=0xDBFF => {
-                if self.bytes.get(i + 4..i + 6) != Some(b"\\u") {
-                    self.at = i + 4;
-                    return self.fail("lone leading surrogate");
-                }
-                let second = self.hex4(i + 6)?;
-                if !(0xDC00..=0xDFFF).contains(&second) {
-                    self.at = i + 10;
-                    return self.fail("lone leading surrogate");
-                }
-                let code =
-                    0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(second) - 0xDC00);
-                (code, i + 10)
-            }
-            0xDC00..=0xDFFF => {
-                self.at = i + 4;
-                return self.fail("lone trailing surrogate");
-            }
-            _ => (u32::from(first), i + 4),
-        };
-        let c = char::from_u32(code).expect("not a surrogate");
-        out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-        Ok(next)
-    }
-
-    fn hex4(&mut self, i: usize) -> Read<u16> {
-        let digits = self.bytes.get(i..i + 4).unwrap_or_default();
-        let mut value = 0u16;
-        for (n, &d) in digits.iter().enumerate() {
-            let v = match d {
-                b'0'..=b'9' => d - b'0',
-                b'a'..=b'f' => d - b'a' + 10,
-                b'A'..=b'F' => d - b'A' + 10,
-                _ => {
-                    self.at = i + n;
-                    return self.fail("invalid escape");
-                }
-            };
-            value = value << 4 | u16::from(v);
-        }
-        if digits.len() < 4 {
-            self.at = self.bytes.len();
-            return self.fail("unterminated string");
-        }
-        Ok(value)
+        self.at = json_string::unescape_into(self.bytes, self.at + 1, out, strict)
+            .map_err(WireError::from)?;
+        Ok(())
     }
 
     /// Any JSON value, checked and passed over.
@@ -608,6 +585,32 @@ mod tests {
             let item = read_get_item(body.as_bytes()).unwrap().unwrap();
             proptest::prop_assert_eq!(&item["s"], &AttributeValue::S(text));
         }
+    }
+
+    #[test]
+    fn runs_can_be_kept_escaped() {
+        let body = br#"{"Item":{"runs":{"S":"[{\"a\": \"\\u00e9\\n\"}, \u00e9]"},
+            "session_data":{"S":"{\"b\": 1}"},"m":{"M":{"runs":{"S":"\""}}}}}"#;
+        let item = read_get_item_keeping_runs(body).unwrap().unwrap();
+        let s = |v: &str| AttributeValue::S(v.into());
+        assert_eq!(item["runs"], s(r#"[{\"a\": \"\\u00e9\\n\"}, \u00e9]"#));
+        assert_eq!(item["session_data"], s(r#"{"b": 1}"#));
+        assert_eq!(
+            item["m"],
+            AttributeValue::M([("runs".into(), s("\""))].into())
+        );
+        let plain = read_get_item(body).unwrap().unwrap();
+        assert_eq!(plain["runs"], s("[{\"a\": \"\\u00e9\\n\"}, \u{e9}]"));
+        // Checked all the same.
+        for bad in [r"\x", r"\ud800", "\u{1}"] {
+            let body = format!(r#"{{"Item":{{"runs":{{"S":"{bad}"}}}}}}"#);
+            assert!(
+                read_get_item_keeping_runs(body.as_bytes()).is_err(),
+                "{bad:?}"
+            );
+        }
+        let not_utf8 = b"{\"Item\":{\"runs\":{\"S\":\"\xff\"}}}";
+        assert!(read_get_item_keeping_runs(not_utf8).is_err());
     }
 
     #[test]

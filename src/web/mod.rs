@@ -5,8 +5,12 @@ mod compress;
 mod conditional;
 mod cors;
 
+use std::ops::Range;
+
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
+
+use crate::render::Document;
 
 pub use compress::{CompressionSettings, Encoding, compress};
 pub use conditional::etag;
@@ -19,15 +23,17 @@ pub fn document(
     settings: &CompressionSettings,
     request: &HeaderMap,
     binary_ok: bool,
-    body: Vec<u8>,
+    body: Document,
 ) -> (Response<Body>, Option<Encoding>) {
     let accept = header_str(request, &header::ACCEPT_ENCODING);
     let encoding = compress::negotiate(settings, accept, body.len()).filter(|_| binary_ok);
     let compressible = binary_ok && (settings.gzip || settings.brotli);
-    let etag = conditional::etag(&body, encoding.map(Encoding::token));
+    // The tag hashes the document as held: the same stored session always is held
+    // alike, whichever way it is sent.
+    let etag = conditional::etag(body.held(), encoding.map(Encoding::token));
 
     if let Some(tags) = header_str(request, &header::IF_NONE_MATCH)
-        && conditional::not_modified(tags, &body)
+        && conditional::not_modified(tags, body.held())
     {
         // The tag and `Vary` of the representation a 200 would have sent.
         let mut response = Response::new(Body::Empty);
@@ -39,23 +45,56 @@ pub fn document(
         return (response, None);
     }
 
-    let (mut response, used) = match encoding.map(|e| (e, compress::compress(e, &body))) {
-        Some((encoding, Ok(compressed))) => {
-            let mut response = json_response(StatusCode::OK, Body::Binary(compressed));
-            insert(
-                response.headers_mut(),
-                header::CONTENT_ENCODING,
-                encoding.token(),
-            );
-            (response, Some(encoding))
+    let (mut response, used) = match encoding {
+        Some(encoding) => {
+            let plain = body.into_plain();
+            match compress::compress(encoding, &plain) {
+                Ok(compressed) => {
+                    let mut response = json_response(StatusCode::OK, Body::Binary(compressed));
+                    insert(
+                        response.headers_mut(),
+                        header::CONTENT_ENCODING,
+                        encoding.token(),
+                    );
+                    (response, Some(encoding))
+                }
+                Err(_) => (json_response(StatusCode::OK, text_body(plain)), None),
+            }
         }
-        _ => (json_response(StatusCode::OK, text_body(body)), None),
+        None => {
+            let (text, escaped) = body.into_parts();
+            let mut response = json_response(StatusCode::OK, text_body(text));
+            if let Some(range) = escaped {
+                response.extensions_mut().insert(EscapedPart(range));
+            }
+            (response, None)
+        }
     };
     insert(response.headers_mut(), header::ETAG, &etag);
     if compressible {
         add_vary(response.headers_mut(), "Accept-Encoding");
     }
     (response, used)
+}
+
+/// On a response whose body is a [`Document`]'s text: where in it the part written
+/// escaped as a JSON string's contents is. Whoever writes the body into Lambda's
+/// response copies that part as it is; whoever reads the body as text must unescape it
+/// ([`plain_body`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscapedPart(pub Range<usize>);
+
+/// `response` with its body's escaped part, if any, unescaped.
+pub fn plain_body(response: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let body = match (parts.extensions.remove::<EscapedPart>(), body) {
+        (Some(EscapedPart(range)), Body::Text(text)) => {
+            let document = Document::held_as(text.into_bytes(), range);
+            text_body(document.into_plain())
+        }
+        (_, body) => body,
+    };
+    Response::from_parts(parts, body)
 }
 
 /// A JSON answer with this status and body.

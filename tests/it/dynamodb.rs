@@ -311,3 +311,69 @@ async fn other_paths_and_methods_answer_like_fastapi() {
     assert_eq!((head.status, head.text.as_str()), (405, ""));
     assert_eq!(head.header("allow"), Some("GET"));
 }
+
+/// Agent and team sessions' runs are read from DynamoDB's answer still escaped and their
+/// chat history copied, still escaped, into the response: the document and the answer
+/// are what the plain path makes of the same item, under both contracts.
+#[tokio::test]
+async fn stored_runs_are_answered_in_one_pass() {
+    use crate::common::unique_table;
+    use crate::render::bench_sessions;
+    use agno_session_lambda::testing::{Database, decode, item_from_json, render, render_document};
+    use agno_session_lambda::{App, Config, Contract, DynamoStore, SessionStore, SessionType};
+
+    let client = dynamo_local::client(&dynamo_local::endpoint());
+    let table = unique_table("one-pass");
+    dynamo_local::create_table(&client, &table, KeyLayout::Agno).await;
+    let sessions = bench_sessions::all(std::path::Path::new("demo"));
+    for session in &sessions {
+        let item = item_from_json(&session.item).unwrap();
+        dynamo_local::put_item(&client, &table, item).await;
+    }
+    let database = Database {
+        id: "db".into(),
+        table,
+        layout: KeyLayout::Agno,
+        runs_table: None,
+    };
+    let store = DynamoStore::new(client);
+    for contract in [Contract::V2_1, Contract::V3_1] {
+        let app = App::new(
+            Config {
+                databases: vec![database.clone()],
+                contract,
+                metrics_namespace: None,
+                ..Default::default()
+            },
+            store.clone(),
+        );
+        for session in &sessions {
+            let name = format!("{} {contract:?}", session.name);
+            let session_type = SessionType::parse(session.session_type).unwrap();
+            let stored = store
+                .find(&database, &session.session_id, Some(session_type), None)
+                .await
+                .unwrap()
+                .unwrap();
+            let document = render_document(&stored.content.unwrap(), session_type, contract);
+            let document = document.unwrap();
+            let one_pass = session_type != SessionType::Workflow;
+            assert_eq!(document.escaped_part().is_some(), one_pass, "{name}");
+            let record = decode(item_from_json(&session.item).unwrap()).unwrap();
+            let plain = render(&record, session_type, contract).unwrap();
+            assert_eq!(
+                String::from_utf8(document.into_plain()).unwrap(),
+                String::from_utf8(plain.clone()).unwrap(),
+                "{name}"
+            );
+            let path = format!("/sessions/{}", session.session_id);
+            let query = format!("type={}", session.session_type);
+            let answer = get(&app, &path, &query, &[]).await;
+            assert_eq!(answer.status, 200, "{name}: {}", answer.text);
+            assert!(
+                answer.bytes == plain,
+                "{name}: the answer is not the document"
+            );
+        }
+    }
+}

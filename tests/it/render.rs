@@ -18,7 +18,7 @@ fn demo_agent_session_renders_the_spec_example() {
 }
 
 #[path = "../../bench/sessions.rs"]
-mod bench_sessions;
+pub(crate) mod bench_sessions;
 
 /// The chat history scanner takes what Agno stores (the benchmark's sessions, the demo
 /// ones), and agrees with the serde path on every golden-suite item.

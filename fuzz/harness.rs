@@ -285,6 +285,24 @@ pub fn authorize(data: &[u8]) {
 /// deeper than its limit, where `serde_json` skips any depth.
 pub fn read_wire(data: &[u8]) {
     let ours = agno_session_lambda::testing::read_get_item(data);
+    // The session's own read keeps `runs` escaped: the same item otherwise, and the
+    // kept text is the string as written.
+    let kept = agno_session_lambda::testing::read_get_item_keeping_runs(data);
+    match (&ours, kept) {
+        (Ok(ours), Ok(mut kept)) => {
+            if let (Some(ours), Some(kept)) = (ours, &mut kept)
+                && let Some(AttributeValue::S(escaped)) = kept.get_mut("runs")
+            {
+                let plain: String = serde_json::from_str(&format!("\"{escaped}\""))
+                    .expect("kept runs are a JSON string's contents");
+                assert_eq!(ours.get("runs"), Some(&AttributeValue::S(plain.clone())));
+                *escaped = plain;
+            }
+            assert_eq!(ours, &kept, "keeping runs escaped read another item");
+        }
+        (Err(_), Err(_)) => {}
+        (ours, kept) => panic!("keeping runs escaped: {kept:?}, not {ours:?}"),
+    }
     match (ours, reference::read_get_item(data)) {
         (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs, "different items"),
         (Err(_), Err(_)) => {}

@@ -7,7 +7,7 @@
 mod scan;
 
 pub(crate) use scan::is_special;
-use scan::{first_special_16, specials_in};
+use scan::{first_special_16, quoted_end, specials_in};
 
 /// Appends `text[from..]` to `out` up to its first special byte, and answers that
 /// byte's index (`text.len()` when there is none).
@@ -136,8 +136,16 @@ pub(crate) fn unescape_into(
 }
 
 /// [`unescape_into`] (strict) without the output: checks the JSON string whose contents
-/// start at `from`, and answers the index after its closing quote.
-pub(crate) fn check(bytes: &[u8], from: usize) -> Result<usize, Invalid> {
+/// start at `from`, and answers the index after its closing quote, and whether its
+/// contents are known to be ASCII (`false`: maybe not).
+pub(crate) fn check(bytes: &[u8], from: usize) -> Result<(usize, bool), Invalid> {
+    if let Some(checked) = quoted_end(bytes, from) {
+        return Ok(checked);
+    }
+    check_bytewise(bytes, from).map(|end| (end, false))
+}
+
+fn check_bytewise(bytes: &[u8], from: usize) -> Result<usize, Invalid> {
     let mut i = from;
     loop {
         i = skip_plain(bytes, i);
@@ -234,12 +242,13 @@ mod tests {
         ) {
             let quoted = serde_json::to_string(&text).unwrap();
             let contents = &quoted[1..quoted.len() - 1];
-            prop_assert_eq!(check(quoted.as_bytes(), 1), Ok(quoted.len()));
+            prop_assert_eq!(check(quoted.as_bytes(), 1).map(|c| c.0), Ok(quoted.len()));
             prop_assert_eq!(&unescape_checked(contents), &text);
             // Cut anywhere (escapes broken up, the quote gone): both agree.
             let cut = &quoted.as_bytes()[..cut.min(quoted.len())];
             let unescaped = unescape_into(cut, 1.min(cut.len()), &mut Vec::new(), true);
-            prop_assert_eq!(check(cut, 1.min(cut.len())), unescaped);
+            prop_assert_eq!(check(cut, 1.min(cut.len())).map(|c| c.0), unescaped);
+            prop_assert_eq!(check_bytewise(cut, 1.min(cut.len())), unescaped);
         }
 
         #[test]

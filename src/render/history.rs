@@ -738,10 +738,15 @@ impl<'a, const E: bool> Scanner<'a, E> {
             return None;
         }
         let mut values: [Option<&'a str>; 25] = [None; 25];
+        let mut metrics = MetricsRead::default();
         self.items(b'}', |s| {
             let key = s.key()?;
-            let value = s.value()?;
-            if let Some(field) = FIELDS.index(key)
+            let field = FIELDS.index(key);
+            let value = match field {
+                Some(METRICS) if s.peek()? == b'{' => s.metrics(&mut metrics)?,
+                _ => s.value()?,
+            };
+            if let Some(field) = field
                 && values[field].replace(value).is_some()
             {
                 return None;
@@ -772,7 +777,7 @@ impl<'a, const E: bool> Scanner<'a, E> {
         }
         // The metrics and `created_at` are read even when the message is left out, as
         // serde reads them.
-        let metrics = self.write_metrics(values[METRICS])?;
+        let metrics = self.write_metrics(values[METRICS], &metrics)?;
         let created_at = match values[CREATED_AT] {
             None | Some("null") => None,
             Some(text) => match integer_text(text) {
@@ -829,9 +834,33 @@ impl<'a, const E: bool> Scanner<'a, E> {
         Some(())
     }
 
-    /// A message's `metrics` entries as `to_dict()` writes them, into `self.metrics`;
-    /// whether there are any.
-    fn write_metrics(&mut self, metrics: Option<&'a str>) -> Got<bool> {
+    /// A message's `metrics` object, its entries read into `read`; its text.
+    fn metrics(&mut self, read: &mut MetricsRead<'a>) -> Got<&'a str> {
+        let start = self.at;
+        let names = self.metrics_names();
+        // Each field's value: the last one (agno 3.x's dict), or none when repeated
+        // (agno 2.1.10's, which serde refuses).
+        *read = MetricsRead::default();
+        self.items(b'}', |s| {
+            let (key, value) = (s.key()?, s.value()?);
+            if let Some(field) = names.index(key) {
+                read.repeated |= read.values[field].replace(value).is_some();
+            }
+            Some(())
+        })?;
+        Some(&self.text[start..self.at])
+    }
+
+    fn metrics_names(&self) -> &'static Names<13> {
+        match self.contract {
+            Contract::V2_1 => &METRICS_V2,
+            Contract::V3_1 => &METRICS_V3,
+        }
+    }
+
+    /// A message's `metrics` (read into `read`) as `to_dict()` writes them, into
+    /// `self.metrics`; whether there are any.
+    fn write_metrics(&mut self, metrics: Option<&'a str>, read: &MetricsRead<'a>) -> Got<bool> {
         self.metrics.clear();
         let Some(text) = metrics.filter(|m| *m != "null") else {
             return Some(false);
@@ -839,33 +868,8 @@ impl<'a, const E: bool> Scanner<'a, E> {
         if !text.starts_with('{') {
             return None;
         }
-        // Checked already; read again for its entries.
-        let mut scanner = Scanner::<E> {
-            text,
-            bytes: text.as_bytes(),
-            at: 0,
-            depth: 0,
-            contract: self.contract,
-            loaded: self.loaded,
-            out: Vec::new(),
-            metrics: Vec::new(),
-            heads: Vec::new(),
-        };
-        // Each field's value: the last one (agno 3.x's dict), or none when repeated
-        // (agno 2.1.10's, which serde refuses).
-        let names = match self.contract {
-            Contract::V2_1 => &METRICS_V2,
-            Contract::V3_1 => &METRICS_V3,
-        };
-        let mut values = [None; 13];
-        let mut repeated = false;
-        scanner.items(b'}', |s| {
-            let (key, value) = (s.key()?, s.value()?);
-            if let Some(field) = names.index(key) {
-                repeated |= values[field].replace(value).is_some();
-            }
-            Some(())
-        })?;
+        let names = self.metrics_names();
+        let (values, repeated) = (read.values, read.repeated);
         let mut object = Object::open_as(&mut self.metrics, E);
         match self.contract {
             Contract::V2_1 if repeated => return None,
@@ -912,6 +916,14 @@ impl<'a, const E: bool> Scanner<'a, E> {
         object.close();
         Some(!empty)
     }
+}
+
+/// The entries of a message's `metrics` that `to_dict()` writes, as read.
+#[derive(Default)]
+struct MetricsRead<'a> {
+    values: [Option<&'a str>; 13],
+    /// A field was repeated.
+    repeated: bool,
 }
 
 /// The text serde_json writes for an `int` stored as this JSON integer literal: the

@@ -240,7 +240,7 @@ fn without_duplicate_keys(record: &SessionRecord) -> Result<SessionRecord, Rende
 /// An empty body for the record's document: capacity from the stored size avoids
 /// regrowth for big sessions.
 fn body_for(record: &SessionRecord) -> Vec<u8> {
-    Vec::with_capacity(record.runs.as_ref().map_or(0, |d| d.as_str().len()) + 1024)
+    Vec::with_capacity(record.runs.as_ref().map_or(0, Doc::held_len) + 1024)
 }
 
 /// Serializes a document.

@@ -102,7 +102,11 @@ pub(super) fn decode_answer(item: Item, runs_escaped: bool) -> Result<SessionRec
             "metadata" => record.metadata = doc(&name, value)?,
             "runs" => {
                 record.runs = match value {
-                    AttributeValue::S(s) if runs_escaped => Some(escaped_doc(s)),
+                    // `NaN` and `Infinity` make the scanner give up: they are replaced
+                    // when the text is unescaped.
+                    AttributeValue::S(s) if runs_escaped => {
+                        Some(Doc::escaped(s, without_non_finite))
+                    }
                     value => doc(&name, value)?,
                 }
             }
@@ -163,28 +167,14 @@ fn doc(name: &str, value: AttributeValue) -> Result<Option<Doc>, RecordError> {
     }
 }
 
-/// A document held as a JSON string's contents, still escaped, unless it has a
-/// non-finite number to replace.
-fn escaped_doc(contents: String) -> Doc {
-    if has_non_finite(&contents) {
-        let text = crate::json_string::unescape_checked(&contents);
-        return Doc::new(without_non_finite(text));
-    }
-    Doc::escaped(contents)
-}
-
-/// Whether `text` may hold `NaN` or `±Infinity`. `memmem`'s vectorized search: this
-/// check reads every byte of every document.
-fn has_non_finite(text: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), b"NaN").is_some()
-        || memchr::memmem::find(text.as_bytes(), b"Infinity").is_some()
-}
-
 /// Python's `json.dumps` writes `NaN`, `Infinity` and `-Infinity`, which are not JSON;
 /// AgentOS reads them and answers `null` for them. They become `null` here, where they
 /// stand as values (not inside strings). Text without them is returned untouched.
 pub(super) fn without_non_finite(text: String) -> String {
-    if !has_non_finite(&text) {
+    // `memmem`'s vectorized search: this check reads every byte of every document.
+    if memchr::memmem::find(text.as_bytes(), b"NaN").is_none()
+        && memchr::memmem::find(text.as_bytes(), b"Infinity").is_none()
+    {
         return text;
     }
     let bytes = text.as_bytes();

@@ -413,8 +413,14 @@ impl<'a> Reader<'a> {
             return self.fail("expected a string");
         }
         let from = self.at + 1;
-        self.at = json_string::check(self.bytes, from)?;
-        match std::str::from_utf8(&self.bytes[from..self.at - 1]) {
+        let (end, ascii) = json_string::check(self.bytes, from)?;
+        self.at = end;
+        let contents = &self.bytes[from..end - 1];
+        if ascii {
+            // SAFETY: ASCII is UTF-8 (and the check saw every byte of it).
+            return Ok(unsafe { std::str::from_utf8_unchecked(contents) }.to_owned());
+        }
+        match std::str::from_utf8(contents) {
             Ok(contents) => Ok(contents.to_owned()),
             Err(_) => self.fail("invalid UTF-8 in a string"),
         }

@@ -355,10 +355,16 @@ async fn stored_runs_are_answered_in_one_pass() {
                 .await
                 .unwrap()
                 .unwrap();
-            let document = render_document(&stored.content.unwrap(), session_type, contract);
-            let document = document.unwrap();
+            let stored = stored.content.unwrap();
+            let document = render_document(&stored, session_type, contract).unwrap();
             let one_pass = session_type != SessionType::Workflow;
             assert_eq!(document.escaped_part().is_some(), one_pass, "{name}");
+            let runs = stored.runs.unwrap();
+            assert_eq!(
+                runs.unescaped(),
+                Some(!one_pass),
+                "{name}: runs held escaped"
+            );
             let record = decode(item_from_json(&session.item).unwrap()).unwrap();
             let plain = render(&record, session_type, contract).unwrap();
             assert_eq!(

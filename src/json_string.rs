@@ -7,6 +7,7 @@
 mod scan;
 
 pub(crate) use scan::is_special;
+pub(crate) use scan::specials_from;
 use scan::{first_special_16, quoted_end, specials_in};
 
 /// Appends `text[from..]` to `out` up to its first special byte, and answers that

@@ -102,15 +102,15 @@ pub(crate) fn quoted_end(bytes: &[u8], from: usize) -> Option<(usize, bool)> {
     let mut carry = 0u64;
     loop {
         let rest = bytes.len().checked_sub(i)?;
-        let mut padded = [0u8; 64];
-        let (block, valid) = match bytes.get(i..i + 64) {
-            Some(block) => (block.try_into().expect("64 bytes"), u64::MAX),
+        let (masks, valid) = match bytes.get(i..i + 64) {
+            Some(block) => (masks_64(block.try_into().expect("64 bytes")), u64::MAX),
             None => {
+                let mut padded = [0u8; 64];
                 padded[..rest].copy_from_slice(&bytes[i..]);
-                (&padded, (1u64 << rest) - 1)
+                (masks_64(&padded), (1u64 << rest) - 1)
             }
         };
-        let [quote, backslash, control, high] = masks_64(block).map(|mask| mask & valid);
+        let [quote, backslash, control, high] = masks.map(|mask| mask & valid);
         let escaped = escaped_bytes(backslash, &mut carry);
         let ends = quote & !escaped;
         // The bytes before the closing quote, if it is in this block.
@@ -130,6 +130,48 @@ pub(crate) fn quoted_end(bytes: &[u8], from: usize) -> Option<(usize, bool)> {
         }
         i += 64;
     }
+}
+
+/// The bytes of `bytes` from `from` that do not stand for themselves inside a JSON
+/// string (a quote, a backslash, a control character), a bit each, for the next 64
+/// bytes (those there are).
+#[inline]
+pub(crate) fn specials_from(bytes: &[u8], from: usize) -> u64 {
+    match bytes.get(from..from + 64) {
+        Some(block) => specials_64(block.try_into().expect("64 bytes")),
+        None => {
+            let rest = bytes.get(from..).unwrap_or_default();
+            let mut padded = [b' '; 64];
+            padded[..rest.len()].copy_from_slice(rest);
+            specials_64(&padded)
+        }
+    }
+}
+
+/// A bit for each special byte of `block`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn specials_64(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: SSE2, which every x86-64 CPU has; each load reads 16 bytes of `block`.
+    let [a, b, c, d] = [0, 16, 32, 48].map(|at| unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().add(at).cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        u64::from(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u16)
+    });
+    a | b << 16 | c << 32 | d << 48
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn specials_64(block: &[u8; 64]) -> u64 {
+    let [quote, backslash, control, _] = masks_64(block);
+    quote | backslash | control
 }
 
 /// simdjson's branchless escape finder: of a block's backslashes (a bit per byte), the
@@ -279,6 +321,20 @@ mod tests {
                 _ => i += 1,
             }
         }
+    }
+
+    #[test]
+    fn specials_of_the_next_64_bytes() {
+        let mut text = vec![b'a'; 150];
+        for (i, b) in [(3, b'"'), (64, b'\\'), (70, 0x1f), (149, b'"')] {
+            text[i] = b;
+        }
+        assert_eq!(specials_from(&text, 0), 1 << 3);
+        assert_eq!(specials_from(&text, 3), 1 | 1 << 61);
+        assert_eq!(specials_from(&text, 64), 1 | 1 << 6);
+        assert_eq!(specials_from(&text, 100), 1 << 49);
+        assert_eq!(specials_from(&text, 150), 0);
+        assert_eq!(specials_from(&text, 200), 0);
     }
 
     #[test]

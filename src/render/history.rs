@@ -11,6 +11,11 @@
 //! malformed text) it gives up, and the serde path renders the runs (and names the
 //! error) as it always has. The two are compared on every golden session and by a fuzz
 //! target (`fuzz/fuzz_targets/history.rs`).
+//!
+//! The runs DynamoDB answers are read still escaped as the answer's JSON string (a
+//! quote is `\"` there), and the history is written escaped the same way: Lambda's
+//! response carries the document as a JSON string too, so the kept values are copied
+//! from one string into the other without being unescaped and escaped again.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -20,7 +25,7 @@ use super::json::{Int, empty_container, truthy};
 use super::message::{METRICS_V3_KEYS, Message, content_text, v3_kept};
 use super::object::Object;
 use super::parts::Runs;
-use crate::json_string::{skip_plain, unescape_checked};
+use crate::json_string::{skip_plain, specials_from, unescape_checked};
 use crate::session::{Contract, Doc};
 
 /// Which stored runs a document loads.
@@ -554,39 +559,58 @@ impl<'a, const E: bool> Scanner<'a, E> {
         if !self.at_quote() {
             return None;
         }
-        let mut i = start + 2;
+        let bytes = self.bytes;
+        // Most strings (keys, ids, roles) end at their first special byte.
+        let first = skip_plain(bytes, start + 2);
+        if bytes.get(first..first + 2) == Some(b"\\\"") {
+            self.at = first + 2;
+            return Some((&self.text[start..self.at], false));
+        }
         let mut escaped = false;
+        // Else the special bytes of the 64 from `base` not read yet, a bit each: found
+        // at once, as escapes come every few bytes in stored messages.
+        let mut base = first;
+        let mut specials = specials_from(bytes, base);
         loop {
-            i = skip_plain(self.bytes, i);
-            if self.bytes.get(i)? != &b'\\' {
+            if specials == 0 {
+                base += 64;
+                if base >= bytes.len() {
+                    return None;
+                }
+                specials = specials_from(bytes, base);
+                continue;
+            }
+            let i = base + specials.trailing_zeros() as usize;
+            if bytes[i] != b'\\' {
                 // A quote of the outer string, or a control character.
                 return None;
             }
-            match self.bytes.get(i + 1)? {
+            let next = match bytes.get(i + 1)? {
                 b'"' => {
                     self.at = i + 2;
                     return Some((&self.text[start..self.at], escaped));
                 }
                 b'\\' => {
                     escaped = true;
-                    i += match self.bytes.get(i + 2)? {
+                    i + match bytes.get(i + 2)? {
                         b'\\' => match self.bytes.get(i + 3)? {
                             b'"' | b'\\' => 4,
                             _ => return None,
                         },
                         b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 3,
-                        b'u' if self
-                            .bytes
-                            .get(i + 3..i + 7)?
-                            .iter()
-                            .all(u8::is_ascii_hexdigit) =>
-                        {
-                            7
-                        }
+                        b'u' if bytes.get(i + 3..i + 7)?.iter().all(u8::is_ascii_hexdigit) => 7,
                         _ => return None,
-                    };
+                    }
                 }
                 _ => return None,
+            };
+            // Past the escape: the specials before `next` are read.
+            match next - base {
+                read @ 0..64 => specials &= u64::MAX << read,
+                _ => {
+                    base = next;
+                    specials = specials_from(bytes, base);
+                }
             }
         }
     }

@@ -9,8 +9,8 @@ use super::RenderError;
 pub struct Object<'o> {
     pub out: &'o mut Vec<u8>,
     empty: bool,
-    /// A quote as the object is written: `"`, or `\"` inside a JSON string.
-    quote: &'static [u8],
+    /// Written inside a JSON string: a quote is `\"`.
+    escaped: bool,
 }
 
 impl<'o> Object<'o> {
@@ -24,11 +24,10 @@ impl<'o> Object<'o> {
     /// here: values put in must be so already.
     pub fn open_as(out: &'o mut Vec<u8>, escaped: bool) -> Self {
         out.push(b'{');
-        let quote: &[u8] = if escaped { b"\\\"" } else { b"\"" };
         Object {
             out,
             empty: true,
-            quote,
+            escaped,
         }
     }
 
@@ -38,10 +37,19 @@ impl<'o> Object<'o> {
             self.out.push(b',');
         }
         self.empty = false;
-        self.out.extend_from_slice(self.quote);
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(self.quote);
-        self.out.push(b':');
+        // Quotes of a known length are copied without a call.
+        match self.escaped {
+            true => {
+                self.out.extend_from_slice(b"\\\"");
+                self.out.extend_from_slice(key.as_bytes());
+                self.out.extend_from_slice(b"\\\":");
+            }
+            false => {
+                self.out.push(b'"');
+                self.out.extend_from_slice(key.as_bytes());
+                self.out.extend_from_slice(b"\":");
+            }
+        }
     }
 
     /// An entry whose value is JSON text already.

@@ -165,12 +165,10 @@ fn check_bytewise(bytes: &[u8], from: usize) -> Result<usize, Invalid> {
 
 /// The contents of a JSON string, checked already (by [`check`]), unescaped.
 pub(crate) fn unescape_checked(contents: &str) -> String {
-    let mut quoted = Vec::with_capacity(contents.len() + 1);
-    quoted.extend_from_slice(contents.as_bytes());
-    quoted.push(b'"');
     let mut out = Vec::with_capacity(contents.len());
-    // Checked text unescapes whole into UTF-8; anything else keeps what was read.
-    let _ = unescape_into(&quoted, 0, &mut out, true);
+    // Read to the end, where the closing quote would be (so it stops as "unterminated"
+    // there). Checked text unescapes whole into UTF-8; anything else keeps what was read.
+    let _ = unescape_into(contents.as_bytes(), 0, &mut out, true);
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 

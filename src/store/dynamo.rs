@@ -218,6 +218,15 @@ impl DynamoStore {
         if let Some(sort_key) = sort_key {
             request = request.key("session_type", AttributeValue::S(sort_key));
         }
+        // Workflow documents read their runs as JSON text (one run, by serde): only the
+        // chat history is read from the escaped text.
+        if session_type == Some(SessionType::Workflow) {
+            let output = request
+                .send()
+                .await
+                .map_err(|e| classify(e, Some(database), &database.table))?;
+            return Ok((output.item, false));
+        }
         let output = request
             .customize()
             .interceptor(KeepRunsEscaped)

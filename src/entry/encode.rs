@@ -13,6 +13,7 @@ use lambda_http::Body;
 use super::Output;
 use super::answer::SourceResponse;
 use crate::json_string::copy_plain;
+use crate::render::Document;
 
 impl Output {
     /// The JSON text the runtime posts as the invocation's result.
@@ -43,11 +44,11 @@ impl Output {
             }
             out.extend_from_slice(br#""body":""#);
             let text = text.as_bytes();
-            match escaped.filter(|r| r.start <= r.end && r.end <= text.len()) {
-                Some(range) => {
-                    escape_into(&mut out, &text[..range.start]);
-                    out.extend_from_slice(&text[range.clone()]);
-                    escape_into(&mut out, &text[range.end..]);
+            match escaped.and_then(|range| Document::split(text, &range)) {
+                Some([before, part, after]) => {
+                    escape_into(&mut out, before);
+                    out.extend_from_slice(part);
+                    escape_into(&mut out, after);
                 }
                 None => escape_into(&mut out, text),
             }

@@ -30,11 +30,9 @@ pub(super) fn text_bytes(text: &[u8]) -> usize {
 
 /// [`text_bytes`] of text whose `escaped` part is written escaped already.
 fn held_bytes(text: &[u8], escaped: Option<&Range<usize>>) -> usize {
-    match escaped {
-        Some(range) if range.end <= text.len() && range.start <= range.end => {
-            text_bytes(&text[..range.start]) + range.len() + text_bytes(&text[range.end..])
-        }
-        _ => text_bytes(text),
+    match escaped.and_then(|range| Document::split(text, range)) {
+        Some([before, part, after]) => text_bytes(before) + part.len() + text_bytes(after),
+        None => text_bytes(text),
     }
 }
 

@@ -45,9 +45,16 @@ impl Document {
 
     /// Text as [`Document::into_parts`] gave it (a range outside it is ignored).
     pub fn held_as(text: Vec<u8>, escaped: Range<usize>) -> Self {
-        let escaped =
-            (escaped.start <= escaped.end && escaped.end <= text.len()).then_some(escaped);
+        let escaped = Self::split(&text, &escaped).map(|_| escaped);
         Document { text, escaped }
+    }
+
+    /// Text as held, cut around its `escaped` part: before, the part, after; `None`
+    /// when the range does not fit the text.
+    pub fn split<'t>(text: &'t [u8], escaped: &Range<usize>) -> Option<[&'t [u8]; 3]> {
+        let (before, rest) = text.split_at_checked(escaped.start)?;
+        let (part, after) = rest.split_at_checked(escaped.len())?;
+        (escaped.start <= escaped.end).then_some([before, part, after])
     }
 
     /// The text as held, its escaped part escaped: what the `ETag` hashes.
@@ -77,14 +84,18 @@ impl Document {
 
     /// The JSON text.
     pub fn into_plain(self) -> Vec<u8> {
-        let Some(range) = self.escaped else {
+        let Some([before, part, after]) = self
+            .escaped
+            .as_ref()
+            .and_then(|range| Self::split(&self.text, range))
+        else {
             return self.text;
         };
-        let escaped = std::str::from_utf8(&self.text[range.clone()]).unwrap_or_default();
+        let part = std::str::from_utf8(part).unwrap_or_default();
         let mut text = Vec::with_capacity(self.text.len());
-        text.extend_from_slice(&self.text[..range.start]);
-        text.extend_from_slice(unescape_checked(escaped).as_bytes());
-        text.extend_from_slice(&self.text[range.end..]);
+        text.extend_from_slice(before);
+        text.extend_from_slice(unescape_checked(part).as_bytes());
+        text.extend_from_slice(after);
         text
     }
 }

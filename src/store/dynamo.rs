@@ -220,20 +220,16 @@ impl DynamoStore {
         }
         // Workflow documents read their runs as JSON text (one run, by serde): only the
         // chat history is read from the escaped text.
-        if session_type == Some(SessionType::Workflow) {
-            let output = request
-                .send()
-                .await
-                .map_err(|e| classify(e, Some(database), &database.table))?;
-            return Ok((output.item, false));
+        let keep_runs = session_type != Some(SessionType::Workflow);
+        let mut request = request.customize();
+        if keep_runs {
+            request = request.interceptor(KeepRunsEscaped);
         }
         let output = request
-            .customize()
-            .interceptor(KeepRunsEscaped)
             .send()
             .await
             .map_err(|e| classify(e, Some(database), &database.table))?;
-        Ok((output.item, true))
+        Ok((output.item, keep_runs))
     }
 
     /// On a composite table, the sort key of the session stored under `session_id` that

@@ -25,6 +25,11 @@ use crate::session::SessionType;
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
+    /// The same client (connections, credentials) whose `GetItem`s keep `runs` escaped,
+    /// for the session reads that want it: a second client built once, because a
+    /// per-request `customize()` rebuilt the operation's configuration layers on every
+    /// request (about 110 K instructions, a fifth of a small session's `GetItem`).
+    runs_escaped: Client,
     /// Runs tables found missing, and when: agno creates its runs table on first use,
     /// so a table written only by agno 2.x has none, which reads as no runs.
     missing_runs_tables: Arc<Mutex<HashMap<String, Instant>>>,
@@ -41,10 +46,11 @@ impl DynamoStore {
             .config()
             .to_builder()
             .interceptor(FastGetItem)
-            .interceptor(TraceHeader)
-            .build();
+            .interceptor(TraceHeader);
+        let runs_escaped = config.clone().interceptor(KeepRunsEscaped).build();
         DynamoStore {
-            client: Client::from_conf(config),
+            client: Client::from_conf(config.build()),
+            runs_escaped: Client::from_conf(runs_escaped),
             missing_runs_tables: Arc::default(),
         }
     }
@@ -210,20 +216,20 @@ impl DynamoStore {
             (KeyLayout::Composite, Some(session_type), _) => Some(session_type.as_str().to_owned()),
             (KeyLayout::Agno, _, _) => None,
         };
-        let mut request = self
-            .client
+        // Workflow documents read their runs as JSON text (one run, by serde): only the
+        // chat history is read from the escaped text.
+        let keep_runs = session_type != Some(SessionType::Workflow);
+        let client = if keep_runs {
+            &self.runs_escaped
+        } else {
+            &self.client
+        };
+        let mut request = client
             .get_item()
             .table_name(&database.table)
             .key("session_id", AttributeValue::S(session_id.to_owned()));
         if let Some(sort_key) = sort_key {
             request = request.key("session_type", AttributeValue::S(sort_key));
-        }
-        // Workflow documents read their runs as JSON text (one run, by serde): only the
-        // chat history is read from the escaped text.
-        let keep_runs = session_type != Some(SessionType::Workflow);
-        let mut request = request.customize();
-        if keep_runs {
-            request = request.interceptor(KeepRunsEscaped);
         }
         let output = request
             .send()

@@ -80,9 +80,9 @@ impl Intercept for FastGetItem {
 /// Why: the stored runs are JSON text, and most of a big session's answer. The history
 /// is read from that text still escaped and copied, still escaped, into Lambda's
 /// response, where the body is a JSON string too; unescaping it here and escaping it
-/// again there was about a third of a big session's instructions. Only the session
-/// store's own `GetItem` asks, so other reads on the client (a raw `GetItem`) get the
-/// item as usual.
+/// again there was about a third of a big session's instructions. Only the client the
+/// store keeps for its agent and team session reads carries it, so every other read
+/// (a workflow's, a raw `GetItem`) gets the item as usual.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct KeepRunsEscaped;
 

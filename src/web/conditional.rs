@@ -26,15 +26,29 @@ pub fn not_modified(if_none_match: &str, body: &[u8]) -> bool {
     })
 }
 
-/// A fast 64-bit hash, 8 bytes at a time (not for security: ETags only tell versions
-/// of one document apart).
+/// A fast 64-bit hash (not for security: ETags only tell versions of one document
+/// apart). Four independent lanes of 8 bytes: one lane's multiply chain was the whole
+/// cost (a 300 KB document took ~2.5 % of a request's CPU), four overlap.
 fn hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = K ^ bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
+    let mix = |h: u64, word: u64| (h ^ word).wrapping_mul(K).rotate_left(29);
+    let word = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+    let mut lanes = [
+        K ^ bytes.len() as u64,
+        K,
+        K.rotate_left(16),
+        K.rotate_left(32),
+    ];
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, chunk) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            *lane = mix(*lane, word(chunk));
+        }
+    }
+    let mut h = lanes.iter().fold(0, |h, &lane| mix(h, lane));
+    let mut chunks = blocks.remainder().chunks_exact(8);
     for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        h = (h ^ word).wrapping_mul(K).rotate_left(29);
+        h = mix(h, word(chunk));
     }
     let mut tail = [0u8; 8];
     tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
@@ -59,6 +73,23 @@ mod tests {
         assert_eq!(a, etag(b"{\"a\":1}", None));
         assert!(a.starts_with('"') && a.ends_with('"'));
         assert!(etag(b"x", Some("gzip")).ends_with("-gzip\""));
+    }
+
+    #[test]
+    fn every_byte_counts() {
+        // Across the 32-byte blocks, the 8-byte remainder and the tail.
+        let doc: Vec<u8> = (0..77u8).collect();
+        let tag = etag(&doc, None);
+        for i in 0..doc.len() {
+            let mut changed = doc.clone();
+            changed[i] ^= 1;
+            assert_ne!(etag(&changed, None), tag, "byte {i}");
+        }
+        // Swapping two words in different lanes changes the tag too.
+        let mut swapped = doc.clone();
+        swapped[..8].swap_with_slice(&mut doc.clone()[8..16]);
+        swapped[8..16].copy_from_slice(&doc[..8]);
+        assert_ne!(etag(&swapped, None), tag);
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod telemetry;
 mod web;
 
 pub use config::{Config, ConfigError};
-pub use entry::{InvocationError, Output, handle_event, run};
+pub use entry::{InvocationError, Output, handle_event, read_event, run};
 pub use error::Error;
 pub use operation::App;
 pub use session::{

@@ -11,7 +11,6 @@ use agno_session_lambda::DynamoStore;
 use agno_session_lambda::testing::{Database, KeyLayout};
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
-use lambda_http::request::LambdaRequest;
 
 use crate::dynamo_local;
 use crate::events::event_for;
@@ -130,7 +129,7 @@ pub async fn raw_get(client: &aws_sdk_dynamodb::Client, session_id: &str) {
 /// What the runtime does around the handler (`entry/runtime.rs`): event JSON → the
 /// service's `handle_event` → the response JSON it posts back.
 async fn handle_event(app: &App<DynamoStore>, event: &[u8]) -> Vec<u8> {
-    let request: LambdaRequest = serde_json::from_slice(event).expect("event");
+    let request = agno_session_lambda::read_event(event).expect("event");
     let event = LambdaEvent::new(request, Context::default());
     agno_session_lambda::handle_event(app, event)
         .await

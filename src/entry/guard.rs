@@ -26,6 +26,7 @@ use lambda_http::http::{HeaderMap, header};
 use lambda_http::request::LambdaRequest;
 
 use super::answer::QUERY_ENCODED;
+use super::convert::path_with_stage;
 use crate::error::Error;
 
 /// The longest path plus query string answered: as uvicorn's default limit on a request
@@ -212,18 +213,6 @@ fn query_string(multi: &QueryMap, single: &QueryMap) -> String {
     }
 }
 
-/// `lambda_http`'s `apigw_path_with_stage`.
-fn path_with_stage(stage: Option<&str>, path: &str) -> String {
-    if std::env::var_os("AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH").is_some() {
-        return path.into();
-    }
-    match stage {
-        None | Some("$default") => path.into(),
-        Some(stage) if path.starts_with(&format!("/{stage}/")) => path.into(),
-        Some(stage) => format!("/{stage}{path}"),
-    }
-}
-
 /// Whether `lambda_http`'s `build_request_uri` and `http::Request::builder().uri(...)`
 /// succeed on these parts: the same steps, without the `unwrap`s.
 fn check_uri(
@@ -232,6 +221,9 @@ fn check_uri(
     host: Option<&str>,
     query: &str,
 ) -> Result<(), Error> {
+    if plain_target(path, headers, host, query) {
+        return Ok(());
+    }
     let base = match host {
         None => {
             url::Url::parse(&format!("http://localhost{path}")).map(|url| url.path().to_owned())
@@ -257,6 +249,48 @@ fn check_uri(
         Err(_) if too_long => Err(Error::UriTooLong),
         Err(_) => Err(invalid()),
     }
+}
+
+/// Whether the parts are of the plain kind that `check_uri`'s steps always take (almost
+/// every request): a path of unreserved characters and slashes, a query of those and
+/// `=&+,%`, a host name ending in a label that starts with a letter (never an IPv4
+/// address, never punycode), `http` or `https`. Those steps parse the URL twice, a
+/// tenth of a small session's handling, and `lambda_http` parses it again anyway.
+pub(super) fn plain_target(
+    path: &str,
+    headers: &HeaderMap,
+    host: Option<&str>,
+    query: &str,
+) -> bool {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    let path_ok = path.starts_with('/') && path.bytes().all(|b| unreserved(b) || b == b'/');
+    let query_ok = query
+        .bytes()
+        .all(|b| unreserved(b) || matches!(b, b'=' | b'&' | b'+' | b',' | b'%'));
+    let host_ok = match host {
+        None => true,
+        Some(host) => {
+            let scheme_ok = headers
+                .get("x-forwarded-proto")
+                .is_none_or(|s| s == "https" || s == "http");
+            let labels_ok = host.len() <= 253
+                && host.split('.').all(|label| {
+                    !label.is_empty()
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                        && !label
+                            .get(..4)
+                            .is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
+                });
+            let last_ok = host
+                .rsplit('.')
+                .next()
+                .is_some_and(|label| label.starts_with(|c: char| c.is_ascii_alphabetic()));
+            scheme_ok && labels_ok && last_ok
+        }
+    };
+    path_ok && query_ok && host_ok
 }
 
 /// Percent-encodes the bytes of a raw query string that `http::Uri` rejects. Form
@@ -287,6 +321,67 @@ mod tests {
             "isBase64Encoded": false
         }))
         .unwrap()
+    }
+
+    proptest::proptest! {
+        /// What the plain-target shortcut lets through, the full check accepts.
+        #[test]
+        fn plain_targets_pass_the_full_check(
+            path in "/[a-zA-Z0-9._~/-]{0,10}|[/a-zA-Z0-9._~%:@ -]{0,12}",
+            query in "[a-zA-Z0-9=&+,%._~-]{0,12}|[a-zA-Z0-9=&+,%._~#?/ |-]{0,12}",
+            host in proptest::option::of(
+                "[a-z0-9-]{1,8}(\\.[a-zA-Z0-9-]{1,8}){0,3}|[0-9.]{1,15}|[0-9]{1,3}\\.0x[0-9a-f]{1,3}\
+                 |xn--[a-z0-9-]{0,6}(\\.[a-z]{1,3})?|[a-zA-Z0-9.:_-]{0,14}"
+            ),
+            proto in proptest::option::of("https|http|ftp|h ttp|"),
+        ) {
+            let mut headers = HeaderMap::new();
+            if let Some(proto) = &proto {
+                headers.insert("x-forwarded-proto", proto.parse().unwrap());
+            }
+            if plain_target(&path, &headers, host.as_deref(), &query) {
+                let mut checked = check_uri(&path, &headers, host.as_deref(), &query);
+                proptest::prop_assert!(checked.is_ok(), "{path:?} {query:?} {host:?} {proto:?}");
+                // Nor does `lambda_http` panic on them.
+                let mut event = v2(&path, &query, json!({}));
+                if let (LambdaRequest::ApiGatewayV2(ag), Some(host)) = (&mut event, &host) {
+                    ag.headers = headers.clone();
+                    ag.headers.insert("host", host.parse().unwrap());
+                }
+                checked = if conversion_panics(event) { Err(invalid()) } else { Ok(()) };
+                proptest::prop_assert!(checked.is_ok(), "{path:?} {query:?} {host:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn usual_targets_are_plain() {
+        let mut headers = HeaderMap::new();
+        for (path, host, query) in [
+            (
+                "/sessions/6f6cfbfd-9643-479a-ae47-b8f32eb4d710",
+                Some("abc123.execute-api.us-east-1.amazonaws.com"),
+                "type=agent&db_id=default",
+            ),
+            (
+                "/prod/sessions/s",
+                Some("abc.lambda-url.eu-west-1.on.aws"),
+                "user_id=a%40b.c",
+            ),
+            ("/sessions/s", None, ""),
+        ] {
+            assert!(plain_target(path, &headers, host, query), "{path}");
+        }
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        assert!(plain_target("/s", &headers, Some("localhost"), ""));
+        for (path, host) in [
+            ("/a b", Some("h")),
+            ("/s", Some("1.2.3.4")),
+            ("/s", Some("h:9000")),
+            ("/s", Some("xn--a.com")),
+        ] {
+            assert!(!plain_target(path, &headers, host, ""), "{path} {host:?}");
+        }
     }
 
     /// Whether `lambda_http`'s own conversion panics on the event.

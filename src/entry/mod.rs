@@ -5,9 +5,12 @@
 //! Nothing a hostile event carries can make it panic on the way.
 
 mod answer;
+mod convert;
 mod direct;
 mod encode;
+mod event;
 pub use encode::escape_into;
+pub use event::read_event;
 mod guard;
 mod http;
 mod limits;
@@ -74,7 +77,7 @@ pub async fn handle_event<S: SessionStore>(
         .and_then(|h| h.get(header::ORIGIN))
         .cloned();
     let converted = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut request = Request::from(payload);
+        let mut request = convert::into_request(payload);
         if let Some(trace_id) = context.xray_trace_id.as_deref()
             && let Ok(value) = HeaderValue::from_str(trace_id)
         {

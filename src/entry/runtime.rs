@@ -14,12 +14,11 @@ use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use lambda_http::http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use lambda_http::lambda_runtime::{Config, Context, Diagnostic, LambdaEvent};
-use lambda_http::request::LambdaRequest;
 use lambda_runtime_api_client::body::Body;
 use lambda_runtime_api_client::{Client, build_request};
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::handle_event;
+use super::{handle_event, read_event};
 use crate::operation::App;
 use crate::store::{SessionStore, with_trace_id};
 
@@ -90,7 +89,7 @@ async fn invoke<S: SessionStore>(
     };
     let context = Context::new(request_id, config.clone(), headers)
         .map_err(|_| invalid("the invocation's context headers cannot be read"))?;
-    let event: LambdaRequest = serde_json::from_slice(body).map_err(|_| {
+    let event = read_event(body).map_err(|_| {
         invalid(
             "the event is empty or not JSON: expected an HTTP event or {\"session_id\": \"...\"}",
         )

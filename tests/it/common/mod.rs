@@ -293,7 +293,9 @@ pub async fn send_text<S: SessionStore>(
     app: &agno_session_lambda::App<S>,
     event: &str,
 ) -> Result<Answer, InvocationError> {
-    let request: LambdaRequest = serde_json::from_str(event).expect("any JSON is a Lambda event");
+    // As the runtime reads it.
+    let request: LambdaRequest =
+        agno_session_lambda::read_event(event.as_bytes()).expect("any JSON is a Lambda event");
     let direct = matches!(request.request_origin(), RequestOrigin::PassThrough);
     let output = handle_event(app, LambdaEvent::new(request, Context::default())).await?;
     let json: Value = serde_json::from_slice(&output.into_json().expect("the answer serializes"))

@@ -16,6 +16,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::Item;
 use super::trace::TraceHeader;
+use super::user_agent::KeptUserAgent;
 use super::wire::{FastGetItem, KeepRunsEscaped};
 use super::{SessionStore, StoreError, StoredSession};
 use crate::config::{Database, DynamoSettings, KeyLayout};
@@ -46,7 +47,8 @@ impl DynamoStore {
             .config()
             .to_builder()
             .interceptor(FastGetItem)
-            .interceptor(TraceHeader);
+            .interceptor(TraceHeader)
+            .interceptor(KeptUserAgent::default());
         let runs_escaped = config.clone().interceptor(KeepRunsEscaped).build();
         DynamoStore {
             client: Client::from_conf(config.build()),

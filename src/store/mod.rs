@@ -8,6 +8,7 @@ mod runs;
 pub mod sdk;
 pub mod secrets;
 mod trace;
+mod user_agent;
 mod wire;
 
 use std::future::Future;

@@ -381,3 +381,88 @@ async fn stored_runs_are_answered_in_one_pass() {
         }
     }
 }
+
+/// Every request the store sends carries the SDK's user-agent headers once each, the
+/// same on every request (built by the SDK for the first one, kept for the others),
+/// and DynamoDB Local answers them all.
+#[tokio::test]
+async fn every_request_carries_the_sdks_user_agent() {
+    use crate::common::unique_table;
+    use agno_session_lambda::testing::{Database, item_from_json};
+    use agno_session_lambda::{DynamoStore, SessionStore, SessionType};
+    use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+    use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+    use std::sync::{Arc, Mutex};
+
+    type Sent = Arc<Mutex<Vec<(Vec<String>, Vec<String>)>>>;
+    #[derive(Debug)]
+    struct Capture(Sent);
+    impl Intercept for Capture {
+        fn name(&self) -> &'static str {
+            "Capture"
+        }
+        fn read_before_transmit(
+            &self,
+            context: &BeforeTransmitInterceptorContextRef<'_>,
+            _: &RuntimeComponents,
+            _: &mut ConfigBag,
+        ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+            let headers = context.request().headers();
+            let all = |name| headers.get_all(name).map(str::to_owned).collect();
+            let sent = (all("user-agent"), all("x-amz-user-agent"));
+            self.0.lock().unwrap().push(sent);
+            Ok(())
+        }
+    }
+
+    let sent = Sent::default();
+    let client = dynamo_local::client(&dynamo_local::endpoint());
+    let table = unique_table("user-agent");
+    dynamo_local::create_table(&client, &table, KeyLayout::Agno).await;
+    let item = load_json("demo/agent-basic.json");
+    dynamo_local::put_item(&client, &table, item_from_json(&item).unwrap()).await;
+    let config = client
+        .config()
+        .to_builder()
+        .interceptor(Capture(sent.clone()))
+        .build();
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config));
+    let database = Database {
+        id: "db".into(),
+        table,
+        layout: KeyLayout::Agno,
+        runs_table: None,
+    };
+    // Agent reads and a workflow read (the store's two clients), found or not.
+    for session_type in [
+        SessionType::Agent,
+        SessionType::Agent,
+        SessionType::Workflow,
+    ] {
+        let found = store
+            .find(&database, SEED, Some(session_type), None)
+            .await
+            .unwrap();
+        assert!(found.is_some());
+    }
+    assert!(
+        store
+            .find(&database, "none", None, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let sent = sent.lock().unwrap();
+    assert_eq!(sent.len(), 4);
+    let (user_agent, x_amz_user_agent) = &sent[0];
+    assert_eq!(user_agent.len(), 1, "{user_agent:?}");
+    assert_eq!(x_amz_user_agent.len(), 1, "{x_amz_user_agent:?}");
+    assert!(
+        x_amz_user_agent[0].starts_with("aws-sdk-rust/"),
+        "{x_amz_user_agent:?}"
+    );
+    assert!(user_agent[0].contains("api/dynamodb"), "{user_agent:?}");
+    for later in &sent[1..] {
+        assert_eq!(later, &sent[0]);
+    }
+}

@@ -103,7 +103,8 @@ async fn timed(
             let t = Instant::now();
             let out = handle_event(app, event).await;
             *time = t.elapsed().as_secs_f64() * 1e6;
-            assert!(out.len() > 100, "{}: {}", session.name, out.len());
+            let len: usize = out.iter().map(|piece| piece.len()).sum();
+            assert!(len > 100, "{}: {len}", session.name);
         }
         if i >= WARM_UP {
             for (list, value) in series.iter_mut().zip([s, r, handled[0], handled[1]]) {
@@ -127,13 +128,14 @@ pub async fn raw_get(client: &aws_sdk_dynamodb::Client, session_id: &str) {
 }
 
 /// What the runtime does around the handler (`entry/runtime.rs`): event JSON → the
-/// service's `handle_event` → the response JSON it posts back.
-async fn handle_event(app: &App<DynamoStore>, event: &[u8]) -> Vec<u8> {
+/// service's `handle_event` → the response JSON it posts back (in pieces, as it sends
+/// them).
+async fn handle_event(app: &App<DynamoStore>, event: &[u8]) -> Vec<bytes::Bytes> {
     let request = agno_session_lambda::read_event(event).expect("event");
     let event = LambdaEvent::new(request, Context::default());
     agno_session_lambda::handle_event(app, event)
         .await
         .expect("handled")
-        .into_json()
+        .into_frames()
         .expect("response JSON")
 }

@@ -8,6 +8,7 @@
 //! is appended, escaped sixteen bytes at a time where nothing needs escaping: the same
 //! JSON value, with `body` as its last member.
 
+use bytes::Bytes;
 use lambda_http::Body;
 
 use super::Output;
@@ -18,43 +19,57 @@ use crate::render::Document;
 impl Output {
     /// The JSON text the runtime posts as the invocation's result.
     pub fn into_json(self) -> serde_json::Result<Vec<u8>> {
+        let frames = self.into_frames()?;
+        Ok(match <[Bytes; 1]>::try_from(frames) {
+            Ok([json]) => Vec::from(json),
+            Err(frames) => frames.concat(),
+        })
+    }
+
+    /// [`Output::into_json`]'s text in the pieces the runtime sends one after the other:
+    /// a document's already escaped part (the chat history, most of a big answer) is its
+    /// own piece, shared with the document rather than copied beside the envelope.
+    pub fn into_frames(self) -> serde_json::Result<Vec<Bytes>> {
         let response = match self {
             Output::Document(document) => {
-                return Ok(Box::<str>::from(document).into_string().into_bytes());
+                return Ok(vec![Box::<str>::from(document).into_string().into()]);
             }
             Output::Http(response, escaped) => (response, escaped),
         };
         let (mut response, escaped) = response;
         let slot = response.body_mut();
-        let body = match slot.take() {
-            Some(Body::Text(text)) => Some(text),
+        let text = match slot.take() {
+            Some(Body::Text(text)) => Bytes::from(text),
             other => {
                 *slot = other;
-                None
+                let mut out = Vec::with_capacity(1024);
+                serde_json::to_writer(&mut out, &response)?;
+                return Ok(vec![out.into()]);
             }
         };
-        // Room for the envelope and what `escape_into` reserves: one allocation.
-        let mut out = Vec::with_capacity(body.as_ref().map_or(0, |b| b.len() + b.len() / 4) + 1024);
+        let [before, part, after] = escaped
+            .and_then(|range| Document::split(&text, &range))
+            .unwrap_or([&text[..], &[], &[]]);
+        // Room for the envelope and what `escape_into` reserves: one allocation each.
+        let room = |text: &[u8]| text.len() + text.len() / 4;
+        let mut out = Vec::with_capacity(room(before) + 1024);
         serde_json::to_writer(&mut out, &response)?;
-        if let Some(text) = body {
-            // The envelope is an object: `{…}` becomes `{…,"body":"…"}`.
-            out.pop();
-            if out.last() != Some(&b'{') {
-                out.push(b',');
-            }
-            out.extend_from_slice(br#""body":""#);
-            let text = text.as_bytes();
-            match escaped.and_then(|range| Document::split(text, &range)) {
-                Some([before, part, after]) => {
-                    escape_into(&mut out, before);
-                    out.extend_from_slice(part);
-                    escape_into(&mut out, after);
-                }
-                None => escape_into(&mut out, text),
-            }
-            out.extend_from_slice(b"\"}");
+        // The envelope is an object: `{…}` becomes `{…,"body":"…"}`.
+        out.pop();
+        if out.last() != Some(&b'{') {
+            out.push(b',');
         }
-        Ok(out)
+        out.extend_from_slice(br#""body":""#);
+        escape_into(&mut out, before);
+        if part.is_empty() {
+            escape_into(&mut out, after);
+            out.extend_from_slice(b"\"}");
+            return Ok(vec![out.into()]);
+        }
+        let mut tail = Vec::with_capacity(room(after) + 2);
+        escape_into(&mut tail, after);
+        tail.extend_from_slice(b"\"}");
+        Ok(vec![out.into(), text.slice_ref(part), tail.into()])
     }
 }
 
@@ -306,7 +321,22 @@ mod same_as_lambda_http {
         // A range that does not fit the body is not used.
         assert_eq!(
             answer(held.clone(), Some(0..held.len() + 1)),
-            Value::from(held)
+            Value::from(held.clone())
         );
+        // The runtime sends the escaped part as a piece of its own, not copied.
+        let mut response = ApiGatewayV2httpResponse::default();
+        response.status_code = 200;
+        response.body = Some(Body::Text(held.clone()));
+        let output = || {
+            Output::Http(
+                Box::new(SourceResponse::ApiGatewayV2(response.clone())),
+                Some(range.clone()),
+            )
+        };
+        let frames = output().into_frames().unwrap();
+        assert_eq!(frames.len(), 3);
+        assert_eq!(&frames[1][..], escaped_part.as_bytes());
+        assert_eq!(frames.concat(), output().into_json().unwrap());
+        assert!(frames[2].ends_with(b"\"}"));
     }
 }

@@ -7,8 +7,15 @@
 //! 100,000 on one instance). Here the trace id reaches the SDK through the store
 //! ([`crate::store::with_trace_id`]), and the environment is never written.
 
+use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
 
 use futures_util::FutureExt;
 use http_body_util::BodyExt;
@@ -66,7 +73,7 @@ pub async fn run<S: SessionStore>(app: &App<S>) -> Result<(), BoxError> {
                 &request_id,
                 "error",
                 invocation_id,
-                serde_json::to_vec(&diagnostic)?,
+                vec![serde_json::to_vec(&diagnostic)?.into()],
                 Some("Unhandled"),
             )?,
         };
@@ -82,7 +89,7 @@ async fn invoke<S: SessionStore>(
     request_id: &str,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Vec<u8>, Diagnostic> {
+) -> Result<Vec<Bytes>, Diagnostic> {
     let invalid = |message: &str| Diagnostic {
         error_type: "InvalidRequest".into(),
         error_message: message.into(),
@@ -100,7 +107,7 @@ async fn invoke<S: SessionStore>(
         handle_event(app, LambdaEvent::new(event, context)),
     );
     match AssertUnwindSafe(answer).catch_unwind().await {
-        Ok(Ok(output)) => output.into_json().map_err(|_| Diagnostic {
+        Ok(Ok(output)) => output.into_frames().map_err(|_| Diagnostic {
             error_type: "InternalError".into(),
             error_message: "the answer could not be serialized".into(),
         }),
@@ -125,7 +132,7 @@ fn post(
     request_id: &str,
     outcome: &str,
     invocation_id: Option<HeaderValue>,
-    body: Vec<u8>,
+    body: Vec<Bytes>,
     error_type: Option<&'static str>,
 ) -> Result<Request<Body>, BoxError> {
     let uri: Uri = format!("/2018-06-01/runtime/invocation/{request_id}/{outcome}").parse()?;
@@ -136,7 +143,32 @@ fn post(
     if let Some(kind) = error_type {
         request = request.header("lambda-runtime-function-error-type", kind);
     }
-    Ok(request.body(Body::from(body))?)
+    Ok(request.body(Body::new(Frames(body.into())))?)
+}
+
+/// A body sent as its pieces, in order, with its length known: hyper writes them with
+/// one vectored write, so a big answer's history goes out without being copied into
+/// one buffer with the rest (`Output::into_frames`).
+struct Frames(VecDeque<Bytes>);
+
+impl http_body::Body for Frames {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(self.0.pop_front().map(|piece| Ok(Frame::data(piece))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.0.iter().map(|piece| piece.len() as u64).sum())
+    }
 }
 
 /// Logs and metrics are written a line at a time, so nothing is held back; the flush

@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::item::Item;
 use super::trace::TraceHeader;
 use super::user_agent::KeptUserAgent;
-use super::wire::{FastGetItem, KeepRunsEscaped};
+use super::wire::FastGetItem;
 use super::{SessionStore, StoreError, StoredSession};
 use crate::config::{Database, DynamoSettings, KeyLayout};
 use crate::session::SessionType;
@@ -29,7 +29,7 @@ pub struct DynamoStore {
     /// The same client (connections, credentials) whose `GetItem`s keep `runs` escaped,
     /// for the session reads that want it: a second client built once, because a
     /// per-request `customize()` rebuilt the operation's configuration layers on every
-    /// request (about 110 K instructions, a fifth of a small session's `GetItem`).
+    /// request (about 77 K instructions, a sixth of a small session's `GetItem`).
     runs_escaped: Client,
     /// Runs tables found missing, and when: agno creates its runs table on first use,
     /// so a table written only by agno 2.x has none, which reads as no runs.
@@ -40,19 +40,21 @@ pub struct DynamoStore {
 const MISSING_TABLE_RECHECK: Duration = Duration::from_secs(60);
 
 impl DynamoStore {
-    /// Uses `client`'s configuration, with `GetItem` answers read by `serde_json`
-    /// (see `wire.rs`).
+    /// Uses `client`'s configuration, with `GetItem` answers read by the store's own
+    /// reader (see `wire.rs`) and the user-agent headers built once (`user_agent.rs`).
     pub fn new(client: Client) -> Self {
         let config = client
             .config()
             .to_builder()
-            .interceptor(FastGetItem)
             .interceptor(TraceHeader)
             .interceptor(KeptUserAgent::default());
-        let runs_escaped = config.clone().interceptor(KeepRunsEscaped).build();
+        let client = |keep_runs| {
+            let config = config.clone().interceptor(FastGetItem { keep_runs });
+            Client::from_conf(config.build())
+        };
         DynamoStore {
-            client: Client::from_conf(config.build()),
-            runs_escaped: Client::from_conf(runs_escaped),
+            client: client(false),
+            runs_escaped: client(true),
             missing_runs_tables: Arc::default(),
         }
     }

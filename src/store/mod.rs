@@ -111,7 +111,7 @@ impl StoredSession {
     }
 
     /// [`StoredSession::from_item`]; `runs_escaped`: the item's `runs` string is held
-    /// as DynamoDB's answer wrote it (`wire::KeepRunsEscaped`).
+    /// as DynamoDB's answer wrote it (`wire::FastGetItem::keep_runs`).
     fn from_answer(
         item: Item,
         runs_escaped: bool,

@@ -80,9 +80,10 @@ impl Intercept for KeptUserAgent {
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
+        _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if self.headers.get().is_none() && cfg.load::<Headers>().is_none() {
+        // Once kept, every request sends the kept headers: nothing more to learn.
+        if self.headers.get().is_none() {
             let headers = context.request().headers();
             if let (Some(user_agent), Some(x_amz_user_agent)) =
                 (headers.get(USER_AGENT), headers.get(X_AMZ_USER_AGENT))

@@ -11,9 +11,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::config::interceptors::{
-    BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextMut,
-};
+use aws_sdk_dynamodb::config::interceptors::BeforeDeserializationInterceptorContextMut;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::primitives::Blob;
@@ -23,7 +21,6 @@ use aws_smithy_runtime_api::client::interceptors::context::{Error, Output};
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata, OrchestratorError};
 use aws_smithy_runtime_api::client::ser_de::{DeserializeResponse, SharedResponseDeserializer};
 use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::config_bag::{Storable, StoreReplace};
 
 use super::item::Item;
 use crate::json_string::{self, Invalid};
@@ -36,7 +33,19 @@ pub(super) const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 /// Caps every answer's body at [`MAX_ANSWER_BYTES`], and installs [`GetItemReader`] for
 /// `GetItem` answers with status 200.
 #[derive(Debug, Default)]
-pub(super) struct FastGetItem;
+pub(super) struct FastGetItem {
+    /// Whether a `GetItem`'s `runs` attribute, when it is an `S`, is kept as DynamoDB
+    /// wrote it: the contents of a JSON string, checked but still escaped (see
+    /// [`read_get_item_keeping_runs`]).
+    ///
+    /// Why: the stored runs are JSON text, and most of a big session's answer. The
+    /// history is read from that text still escaped and copied, still escaped, into
+    /// Lambda's response, where the body is a JSON string too; unescaping it here and
+    /// escaping it again there was about a third of a big session's instructions. Only
+    /// the client the store keeps for its agent and team session reads asks for it, so
+    /// every other read (a workflow's, a raw `GetItem`) gets the item as usual.
+    pub keep_runs: bool,
+}
 
 impl Intercept for FastGetItem {
     fn name(&self) -> &'static str {
@@ -65,43 +74,11 @@ impl Intercept for FastGetItem {
             .load::<Metadata>()
             .is_some_and(|m| m.name() == "GetItem");
         if is_get_item && context.response().status().as_u16() == 200 {
-            let keep_runs = cfg.load::<KeepRunsEscaped>().is_some();
             cfg.interceptor_state()
-                .store_put(SharedResponseDeserializer::new(GetItemReader { keep_runs }));
+                .store_put(SharedResponseDeserializer::new(GetItemReader {
+                    keep_runs: self.keep_runs,
+                }));
         }
-        Ok(())
-    }
-}
-
-/// Asks for a `GetItem`'s `runs` attribute, when it is an `S`, as DynamoDB wrote it:
-/// the contents of a JSON string, checked but still escaped (see
-/// [`read_get_item_keeping_runs`]).
-///
-/// Why: the stored runs are JSON text, and most of a big session's answer. The history
-/// is read from that text still escaped and copied, still escaped, into Lambda's
-/// response, where the body is a JSON string too; unescaping it here and escaping it
-/// again there was about a third of a big session's instructions. Only the client the
-/// store keeps for its agent and team session reads carries it, so every other read
-/// (a workflow's, a raw `GetItem`) gets the item as usual.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct KeepRunsEscaped;
-
-impl Storable for KeepRunsEscaped {
-    type Storer = StoreReplace<Self>;
-}
-
-impl Intercept for KeepRunsEscaped {
-    fn name(&self) -> &'static str {
-        "KeepRunsEscaped"
-    }
-
-    fn modify_before_serialization(
-        &self,
-        _context: &mut BeforeSerializationInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        cfg.interceptor_state().store_put(KeepRunsEscaped);
         Ok(())
     }
 }
@@ -143,7 +120,7 @@ pub fn read_get_item(body: &[u8]) -> Result<Option<Item>, WireError> {
 }
 
 /// [`read_get_item`], but a `runs` attribute of type `S` holds the string's contents as
-/// they are in `body`: checked as JSON, still escaped (`KeepRunsEscaped`).
+/// they are in `body`: checked as JSON, still escaped (`FastGetItem::keep_runs`).
 pub fn read_get_item_keeping_runs(body: &[u8]) -> Result<Option<Item>, WireError> {
     read_item(body, true)
 }

@@ -22,11 +22,11 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use lambda_http::aws_lambda_events::query_map::QueryMap;
-use lambda_http::http::{HeaderMap, header};
+use lambda_http::http::{HeaderMap, Uri, header};
 use lambda_http::request::LambdaRequest;
 
 use super::answer::QUERY_ENCODED;
-use super::convert::path_with_stage;
+use super::convert::{self, path_with_stage};
 use crate::error::Error;
 
 /// The longest path plus query string answered: as uvicorn's default limit on a request
@@ -48,8 +48,9 @@ pub(super) fn headers(event: &LambdaRequest) -> Option<&HeaderMap> {
     }
 }
 
-/// Makes an HTTP event safe to convert, or says why it cannot be answered.
-pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
+/// Makes an HTTP event safe to convert, or says why it cannot be answered. For an HTTP
+/// API event whose target is plain, the URI it converts with (see `convert`).
+pub(super) fn prepare(event: &mut LambdaRequest) -> Result<Option<Uri>, Error> {
     match event {
         LambdaRequest::ApiGatewayV2(ag) => {
             ag.body = None;
@@ -61,9 +62,12 @@ pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
             let path = ag.raw_path.as_deref().unwrap_or_default();
             let query = ag.raw_query_string.as_deref().unwrap_or_default();
             check_size(path, query)?;
+            if let Some(uri) = convert::plain_uri(ag) {
+                return Ok(Some(uri));
+            }
             let host = host(&ag.headers).or(ag.request_context.domain_name.as_deref());
             let path = path_with_stage(ag.request_context.stage.as_deref(), path);
-            check_uri(&path, &ag.headers, host, query)
+            check_uri(&path, &ag.headers, host, query).map(|()| None)
         }
         LambdaRequest::ApiGatewayV1(ag) => {
             ag.body = None;
@@ -81,7 +85,7 @@ pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
             check_size(path, &query)?;
             let host = host(&ag.headers).or(ag.request_context.domain_name.as_deref());
             let path = path_with_stage(ag.request_context.stage.as_deref(), path);
-            check_uri(&path, &ag.headers, host, &query)
+            check_uri(&path, &ag.headers, host, &query).map(|()| None)
         }
         LambdaRequest::Alb(alb) => {
             alb.body = None;
@@ -97,9 +101,9 @@ pub(super) fn prepare(event: &mut LambdaRequest) -> Result<(), Error> {
             );
             let path = alb.path.as_deref().unwrap_or_default();
             check_size(path, &query)?;
-            check_uri(path, &alb.headers, host(&alb.headers), &query)
+            check_uri(path, &alb.headers, host(&alb.headers), &query).map(|()| None)
         }
-        _ => Ok(()),
+        _ => Ok(None),
     }
 }
 
@@ -420,7 +424,7 @@ mod tests {
             );
             let mut guarded = v2(path, query, headers.clone());
             match prepare(&mut guarded) {
-                Ok(()) => assert!(!conversion_panics(guarded), "{query:.40} {headers}"),
+                Ok(_) => assert!(!conversion_panics(guarded), "{query:.40} {headers}"),
                 Err(e) => assert!(
                     matches!(e.status(), 400 | 414),
                     "{query:.40} {headers}: {e}"

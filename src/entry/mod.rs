@@ -68,16 +68,19 @@ pub async fn handle_event<S: SessionStore>(
             tracing::error!("an HTTP event could not be checked");
             Err(guard::invalid())
         });
-    if let Err(error) = prepared {
-        tracing::info!(status = error.status(), detail = %error, "HTTP event refused before routing");
-        return Ok(refuse(app, &payload, &origin, &error));
-    }
+    let plain_uri = match prepared {
+        Ok(plain_uri) => plain_uri,
+        Err(error) => {
+            tracing::info!(status = error.status(), detail = %error, "HTTP event refused before routing");
+            return Ok(refuse(app, &payload, &origin, &error));
+        }
+    };
     // Kept to answer (with CORS) should the conversion panic after all.
     let origin_header = guard::headers(&payload)
         .and_then(|h| h.get(header::ORIGIN))
         .cloned();
     let converted = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut request = convert::into_request(payload);
+        let mut request = convert::into_request(payload, plain_uri);
         if let Some(trace_id) = context.xray_trace_id.as_deref()
             && let Ok(value) = HeaderValue::from_str(trace_id)
         {
